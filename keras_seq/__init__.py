@@ -1,0 +1,12 @@
+"""keras-seq: recurrent sequence models for Keras 3."""
+
+import os
+
+# Keras picks its backend at first import; we ship and test on TensorFlow, so that is the
+# default unless the user already chose one (JAX also runs the keras.ops parts).
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from keras_seq import callbacks, decoding, layers, metrics, models  # noqa: E402
+from keras_seq.version import __version__  # noqa: E402
+
+__all__ = ["__version__", "callbacks", "decoding", "layers", "metrics", "models"]
