@@ -1,1 +1,7 @@
-"""keras_seq.models."""
+"""Models for every recurrent topology."""
+
+from keras_seq.models.many_to_many import ManyToMany
+from keras_seq.models.many_to_one import ManyToOne
+from keras_seq.models.one_to_one import OneToOne
+
+__all__ = ["ManyToMany", "ManyToOne", "OneToOne"]
