@@ -9,24 +9,39 @@ from keras_seq.layers.recurrent_factory import check_positive_int, check_rate, c
 
 
 def _clone_recurrent(layer, name, return_sequences):
-    """A fresh copy of `layer` (an RNN or a Bidirectional of one) that returns its states."""
-    config = copy.deepcopy(layer.get_config())
+    """A fresh copy of `layer` (an RNN or a Bidirectional of one) that returns its states.
+
+    A Bidirectional copy rebuilds its backward layer from the forward one (as
+    `keras.layers.Bidirectional` does by default).
+    """
+    config = _without_sharing_ids(copy.deepcopy(layer.get_config()))
     config["name"] = name
-    inner_configs = (
-        [config["layer"]["config"]] + ([config["backward_layer"]["config"]] if
-                                       config.get("backward_layer") else [])
-        if isinstance(layer, keras.layers.Bidirectional)
-        else [config]
-    )
-    for inner in inner_configs:
-        inner["return_sequences"] = return_sequences
-        inner["return_state"] = True
+    inner = config
+    if isinstance(layer, keras.layers.Bidirectional):
+        config.pop("backward_layer", None)
+        inner = config["layer"]["config"]
+    inner["return_sequences"] = return_sequences
+    inner["return_state"] = True
     clone = type(layer).from_config(config)
     # `use_cudnn` is an attribute that Keras does not serialize.
     for original, copied in _inner_layers(layer, clone):
         if hasattr(original, "use_cudnn"):
             copied.use_cudnn = original.use_cudnn
     return clone
+
+
+def _without_sharing_ids(config):
+    """Drops the ids Keras adds to configs of objects serialized twice inside a saving or
+    loading scope; left in, every copy would be deserialized into one shared layer."""
+    if isinstance(config, dict):
+        return {
+            key: _without_sharing_ids(value)
+            for key, value in config.items()
+            if key != "shared_object_id"
+        }
+    if isinstance(config, list):
+        return [_without_sharing_ids(value) for value in config]
+    return config
 
 
 def _inner_layers(layer, clone):
@@ -54,10 +69,13 @@ class Stacked(keras.layers.Layer):
 
     Args:
         layer: `keras.layers.RNN` or a `Bidirectional` of one. The layer to repeat;
-            it is used as a template and is not itself part of the stack.
+            it is used as a template and is not itself part of the stack (a
+            Bidirectional's copies derive their backward layer from the forward
+            one).
         num_layers: int. Number of layers, at least 1.
         residual: bool. If True, the input of every layer from the second on is added
-            to its output sequence (Wu et al., 2016), which needs equal sizes.
+            to its output sequence (Wu et al., 2016); copies of one layer keep
+            their size, so the sizes always agree.
             Residual connections act on sequences: with `return_sequences=False` the
             top layer's final output is returned as it is. Defaults to `False`.
         dropout: float. Dropout rate applied between layers (to the input of every
@@ -121,24 +139,12 @@ class Stacked(keras.layers.Layer):
         ]
         self.dropout_layer = keras.layers.Dropout(dropout) if dropout > 0 else None
 
-    @property
-    def template(self):
-        return self._template
-
     def build(self, inputs_shape, initial_state_shape=None):
         shape = tuple(inputs_shape)
-        for index, layer in enumerate(self.recurrent_layers):
+        for layer in self.recurrent_layers:
             if not layer.built:
                 layer.build(shape)
-            output_shape = layer.compute_output_shape(shape)[0]
-            if self.residual and index > 0 and len(output_shape) == len(shape):
-                if output_shape[-1] != shape[-1]:
-                    raise ValueError(
-                        "`residual=True` needs every layer's output size to equal its "
-                        f"input size. Received: input size {shape[-1]} and output size "
-                        f"{output_shape[-1]} at layer {index}"
-                    )
-            shape = output_shape
+            shape = layer.compute_output_shape(shape)[0]
         self.built = True
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
@@ -183,7 +189,7 @@ class Stacked(keras.layers.Layer):
             `(output, new_states)`: the top layer's output of shape
             `(batch_size, units)` and the new states, structured like `states`.
         """
-        if isinstance(self.template, keras.layers.Bidirectional):
+        if isinstance(self._template, keras.layers.Bidirectional):
             raise ValueError("`step` needs unidirectional layers; this stack is bidirectional.")
         x = inputs
         new_states = []
@@ -229,7 +235,7 @@ class Stacked(keras.layers.Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "layer": keras.saving.serialize_keras_object(self.template),
+            "layer": keras.saving.serialize_keras_object(self._template),
             "num_layers": self.num_layers,
             "residual": self.residual,
             "dropout": self.dropout,
