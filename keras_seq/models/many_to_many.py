@@ -30,8 +30,10 @@ class ManyToMany(RecurrentModel):
             `0.0`.
         residual: bool. Residual connections between layers. Defaults to `False`.
         num_outputs: int. Number of tags (or targets) per step. Defaults to `1`.
-        head: str. `"softmax"`, `"sigmoid"` or `"linear"`. Defaults to
-            `"softmax"`.
+        head: str or None. Output activation: `"softmax"` (classes, with a sparse
+            categorical cross-entropy), `"sigmoid"` (binary or multi-label) or
+            `"linear"` (regression). Defaults to `None`: softmax for several
+            outputs, sigmoid for one.
         mask_value: float or None. Padding value of feature inputs. Defaults to
             `None`.
         **kwargs: `keras.Model` arguments.

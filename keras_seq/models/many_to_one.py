@@ -34,9 +34,10 @@ class ManyToOne(RecurrentModel):
         residual: bool. Residual connections between layers. Defaults to `False`.
         num_outputs: int. Number of classes (or regression targets). Defaults to
             `1`.
-        head: str. Output activation: `"softmax"` (classes, use a
-            sparse categorical cross-entropy), `"sigmoid"` (binary or multi-label)
-            or `"linear"` (regression). Defaults to `"softmax"`.
+        head: str or None. Output activation: `"softmax"` (classes, with a sparse
+            categorical cross-entropy), `"sigmoid"` (binary or multi-label) or
+            `"linear"` (regression). Defaults to `None`: softmax for several
+            outputs, sigmoid for one.
         mask_value: float or None. For feature inputs, steps whose features all
             equal this value are padding. Defaults to `None`.
         **kwargs: `keras.Model` arguments (`name`, ...).

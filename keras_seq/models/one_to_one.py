@@ -27,8 +27,10 @@ class OneToOne(RecurrentModel):
             `0.0`.
         residual: bool. Residual connections between layers. Defaults to `False`.
         num_outputs: int. Number of classes or targets. Defaults to `1`.
-        head: str. `"softmax"`, `"sigmoid"` or `"linear"`. Defaults to
-            `"softmax"`.
+        head: str or None. Output activation: `"softmax"` (classes, with a sparse
+            categorical cross-entropy), `"sigmoid"` (binary or multi-label) or
+            `"linear"` (regression). Defaults to `None`: softmax for several
+            outputs, sigmoid for one.
         **kwargs: `keras.Model` arguments.
 
     Example:

@@ -37,7 +37,7 @@ class RecurrentModel(keras.Model):
         dropout=0.0,
         residual=False,
         num_outputs=1,
-        head="softmax",
+        head=None,
         mask_value=None,
         **kwargs,
     ):
@@ -47,9 +47,16 @@ class RecurrentModel(keras.Model):
                 f"(float feature inputs). Received: vocab_size={vocab_size}, "
                 f"input_dim={input_dim}"
             )
+        check_positive_int("num_outputs", num_outputs)
+        if head is None:
+            head = "softmax" if num_outputs > 1 else "sigmoid"
         if head not in HEADS:
             raise ValueError(f"`head` must be one of {sorted(HEADS)}. Received: head={head!r}")
-        check_positive_int("num_outputs", num_outputs)
+        if head == "softmax" and num_outputs == 1:
+            raise ValueError(
+                "A softmax over one output is always 1: use head='sigmoid' (binary) or "
+                "num_outputs >= 2. Received: head='softmax', num_outputs=1"
+            )
         if vocab_size is not None:
             check_positive_int("vocab_size", vocab_size)
             embedding_dim = units if embedding_dim is None else embedding_dim
@@ -70,11 +77,12 @@ class RecurrentModel(keras.Model):
         self.head = head
         self.mask_value = mask_value
 
-        self.embedding = (
-            keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")
-            if vocab_size is not None
-            else None
-        )
+        self.embedding = None
+        if vocab_size is not None:
+            self.embedding = keras.layers.Embedding(
+                vocab_size, embedding_dim, mask_zero=True, name="embedding"
+            )
+            self.autocast = False
         layer = recurrent_layer(cell, units, return_sequences=self.return_sequences)
         if self.bidirectional:
             layer = Bidirectional(layer)
@@ -85,6 +93,13 @@ class RecurrentModel(keras.Model):
         self.output_layer = keras.layers.Dense(
             num_outputs, activation=HEADS[head], name="output"
         )
+
+    @property
+    def input_dtype(self):
+        # Token models take integer ids: this is the dtype `export()` gives the serving
+        # signature. Autocasting is off for them (see __init__), so a float input is
+        # not silently cast to ids but reported by `call`.
+        return "int32" if self.embedding is not None else super().input_dtype
 
     @property
     def feature_dim(self):
