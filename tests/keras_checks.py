@@ -1,10 +1,9 @@
 """The standard checks every public layer and model goes through."""
 
+import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops, tree
-
-import keras
 
 ATOL = 1e-6
 

@@ -100,9 +100,7 @@ class Bidirectional(keras.layers.Bidirectional):
         )
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        results = super().call(
-            sequences, initial_state=initial_state, mask=mask, training=training
-        )
+        results = super().call(sequences, initial_state=initial_state, mask=mask, training=training)
         if not self.return_state:
             return results
         outputs, forward_states, backward_states = self._split_outputs(results)

@@ -32,9 +32,7 @@ def recurrent_layer(cell, units, *, name=None, **kwargs):
     """
     cell_type = CELL_TYPES.get(cell)
     if cell_type is None:
-        raise ValueError(
-            f"`cell` must be one of {sorted(CELL_TYPES)}. Received: cell={cell!r}"
-        )
+        raise ValueError(f"`cell` must be one of {sorted(CELL_TYPES)}. Received: cell={cell!r}")
     check_positive_int("units", units)
     return cell_type(units, name=name, **kwargs)
 
@@ -50,9 +48,7 @@ def check_rate(argument, value):
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise TypeError(f"`{argument}` must be a float. Received: {argument}={value!r}")
     if not 0.0 <= value < 1.0:
-        raise ValueError(
-            f"`{argument}` must be in [0, 1). Received: {argument}={value}"
-        )
+        raise ValueError(f"`{argument}` must be in [0, 1). Received: {argument}={value}")
 
 
 def check_recurrent(argument, layer, allow_bidirectional):

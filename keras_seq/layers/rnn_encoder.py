@@ -95,10 +95,14 @@ class RNNEncoder(keras.layers.Layer):
         self.residual = bool(residual)
         self.state_merge = state_merge
         self.initializer = keras.initializers.get(initializer) if initializer else None
-        init_kwargs = {} if self.initializer is None else {
-            "kernel_initializer": self.initializer,
-            "recurrent_initializer": self.initializer,
-        }
+        init_kwargs = (
+            {}
+            if self.initializer is None
+            else {
+                "kernel_initializer": self.initializer,
+                "recurrent_initializer": self.initializer,
+            }
+        )
         self.embedding = keras.layers.Embedding(
             vocab_size,
             embedding_dim,

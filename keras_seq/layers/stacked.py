@@ -195,9 +195,9 @@ class Stacked(keras.layers.Layer):
         new_states = []
         for index, layer in enumerate(self.recurrent_layers):
             output, layer_states = layer.cell(x, list(states[index]), training=False)
-            layer_states = list(layer_states) if isinstance(layer_states, (list, tuple)) else [
-                layer_states
-            ]
+            layer_states = (
+                list(layer_states) if isinstance(layer_states, (list, tuple)) else [layer_states]
+            )
             if self.residual and index > 0:
                 output = output + x
             x = output
@@ -219,8 +219,7 @@ class Stacked(keras.layers.Layer):
         output_mask = mask if self.return_sequences else None
         if self.return_state:
             state_masks = [
-                [None] * len(shapes)
-                for shapes in self.compute_output_shape(inputs.shape)[1]
+                [None] * len(shapes) for shapes in self.compute_output_shape(inputs.shape)[1]
             ]
             return output_mask, state_masks
         return output_mask

@@ -90,9 +90,7 @@ class RecurrentModel(keras.Model):
             layer, num_layers, residual=residual, dropout=dropout, name="recurrent"
         )
         self.output_dropout = keras.layers.Dropout(dropout) if dropout > 0 else None
-        self.output_layer = keras.layers.Dense(
-            num_outputs, activation=HEADS[head], name="output"
-        )
+        self.output_layer = keras.layers.Dense(num_outputs, activation=HEADS[head], name="output")
 
     @property
     def input_dtype(self):

@@ -1,7 +1,7 @@
+import keras
 import numpy as np
 import pytest
 
-import keras
 from keras_seq.layers import Bidirectional
 from tests.keras_checks import assert_all_close, check_layer
 
@@ -31,7 +31,9 @@ def test_state_merge_equals_hand_computation(cell, state_merge):
     backward = layer.backward_layer(x)
     forward_states, backward_states = list(forward[1:]), list(backward[1:])
     expected = {
-        "concat": [np.concatenate([f, b], axis=-1) for f, b in zip(forward_states, backward_states)],
+        "concat": [
+            np.concatenate([f, b], axis=-1) for f, b in zip(forward_states, backward_states)
+        ],
         "sum": [f + b for f, b in zip(forward_states, backward_states)],
         "forward": forward_states,
         "backward": backward_states,
@@ -44,7 +46,9 @@ def test_state_merge_equals_hand_computation(cell, state_merge):
 def test_without_return_state_it_is_keras_bidirectional():
     x = sequences()
     ours = Bidirectional(keras.layers.GRU(3, return_sequences=True), merge_mode="sum")
-    theirs = keras.layers.Bidirectional(keras.layers.GRU(3, return_sequences=True), merge_mode="sum")
+    theirs = keras.layers.Bidirectional(
+        keras.layers.GRU(3, return_sequences=True), merge_mode="sum"
+    )
     theirs(x)
     ours(x)
     ours.set_weights(theirs.get_weights())

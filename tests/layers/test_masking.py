@@ -1,12 +1,12 @@
 """Right padding is invisible: appending padding never changes outputs at real steps or
 final states, for forward, backward, bidirectional and stacked (residual or not) layers."""
 
+import keras
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import keras
 from keras_seq.layers import Bidirectional, RNNEncoder, Stacked
 from tests.keras_checks import to_numpy
 
@@ -77,9 +77,7 @@ def test_right_padding_is_invisible(kind, cell, batch):
     padded_output, padded_states = run(kind, cell, longer)
     for row, length in enumerate(lengths):
         np.testing.assert_allclose(padded_output[row, :length], output[row, :length], atol=1e-6)
-    for state, padded_state in zip(
-        keras.tree.flatten(states), keras.tree.flatten(padded_states)
-    ):
+    for state, padded_state in zip(keras.tree.flatten(states), keras.tree.flatten(padded_states)):
         np.testing.assert_allclose(padded_state, state, atol=1e-6)
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from keras import ops
+
 from keras_seq.layers.sequence_reversal import reverse_padded
 
 

@@ -1,7 +1,7 @@
+import keras
 import numpy as np
 import pytest
 
-import keras
 from keras_seq.layers import Bidirectional, Stacked
 from tests.keras_checks import assert_all_close, check_layer
 
@@ -15,9 +15,7 @@ def random_sequences(batch=3, timesteps=5, features=4):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("return_sequences", [True, False])
 def test_standard_checks(cell, return_sequences, tmp_path):
-    layer = Stacked(
-        cell(4, return_sequences=return_sequences, return_state=True), 2, residual=True
-    )
+    layer = Stacked(cell(4, return_sequences=return_sequences, return_state=True), 2, residual=True)
     check_layer(layer, random_sequences(), tmp_path)
 
 

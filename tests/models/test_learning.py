@@ -8,9 +8,9 @@ asserted floors leave room for other seeds and CPUs. About 20 s for the four.
 
 import math
 
+import keras
 import numpy as np
 
-import keras
 from keras_seq.models import ManyToMany, ManyToOne, OneToOne
 
 
@@ -37,8 +37,9 @@ def test_many_to_one_learns_whether_a_sequence_is_sorted():
     x, y = sorted_task(rng, 3000)
     x_test, y_test = sorted_task(rng, 500)
     model = ManyToOne(vocab_size=10, embedding_dim=16, units=32, cell="gru", num_outputs=2)
-    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     model.fit(x, y, batch_size=64, epochs=8, verbose=0)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     assert loss < 0.3 * math.log(2)
@@ -70,8 +71,9 @@ def test_one_to_one_learns_a_circle():
     points = rng.uniform(-1, 1, size=(4000, 2)).astype("float32")
     inside = (np.linalg.norm(points, axis=1) < 0.8).astype("int32")
     model = OneToOne(input_dim=2, units=32, num_layers=2, num_outputs=2)
-    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     model.fit(points[:3000], inside[:3000], batch_size=64, epochs=15, verbose=0)
     _, accuracy = model.evaluate(points[3000:], inside[3000:], verbose=0)
     assert accuracy >= 0.9

@@ -1,9 +1,9 @@
 """OneToOne, ManyToOne and ManyToMany: the standard checks, masking and bad input."""
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 from keras_seq.cudnn import cudnn_report
 from keras_seq.models import ManyToMany, ManyToOne, OneToOne
 from tests.keras_checks import assert_all_close, assert_shapes_agree, check_model
@@ -28,8 +28,15 @@ def build_checked(model, inputs, tmp_path):
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 def test_token_models_standard_checks(model_type, cell, tmp_path):
     model = model_type(
-        vocab_size=12, embedding_dim=4, units=3, cell=cell, num_layers=2, bidirectional=True,
-        num_outputs=5, dropout=0.1, residual=True,
+        vocab_size=12,
+        embedding_dim=4,
+        units=3,
+        cell=cell,
+        num_layers=2,
+        bidirectional=True,
+        num_outputs=5,
+        dropout=0.1,
+        residual=True,
     )
     outputs = build_checked(model, IDS, tmp_path)
     expected = (3, 5) if model_type is ManyToOne else (3, 4, 5)
@@ -44,8 +51,9 @@ def test_feature_models_standard_checks(model_type, tmp_path):
 
 
 def test_one_to_one_standard_checks(tmp_path):
-    build_checked(OneToOne(input_dim=2, units=3, num_outputs=2, num_layers=2),
-                  FEATURES[:, 0], tmp_path)
+    build_checked(
+        OneToOne(input_dim=2, units=3, num_outputs=2, num_layers=2), FEATURES[:, 0], tmp_path
+    )
     ids = np.array([1, 5, 7], "int32")
     outputs = build_checked(OneToOne(vocab_size=8, units=3, num_outputs=4), ids, tmp_path)
     assert tuple(outputs.shape) == (3, 4)
@@ -54,8 +62,9 @@ def test_one_to_one_standard_checks(tmp_path):
 @pytest.mark.parametrize("model_type", SEQUENCE_MODELS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_padding_is_invisible(model_type, bidirectional):
-    model = model_type(vocab_size=12, units=4, num_layers=2, bidirectional=bidirectional,
-                       num_outputs=3)
+    model = model_type(
+        vocab_size=12, units=4, num_layers=2, bidirectional=bidirectional, num_outputs=3
+    )
     outputs = keras.ops.convert_to_numpy(model(IDS))
     padded = keras.ops.convert_to_numpy(model(np.pad(IDS, [(0, 0), (0, 3)])))
     if model_type is ManyToOne:
@@ -87,7 +96,8 @@ def test_defaults_stay_on_the_cudnn_path(model_type):
     model = model_type(vocab_size=12, units=4, num_layers=2, bidirectional=True)
     model(IDS[:, 0] if model_type is OneToOne else IDS)
     recurrent = [
-        layer for layer in model._flatten_layers()
+        layer
+        for layer in model._flatten_layers()
         if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU))
     ]
     assert len(recurrent) == 4
