@@ -1,0 +1,249 @@
+"""Beam search with separate alive and finished hypotheses."""
+
+from keras import ops, tree
+
+from keras_seq.decoding import _checks
+from keras_seq.decoding.greedy import greedy_search
+
+
+def beam_search(
+    step_fn,
+    state,
+    *,
+    start_id,
+    end_id,
+    beam_width,
+    max_length,
+    length_penalty=0.0,
+    num_return=1,
+    min_length=0,
+    constants=None,
+):
+    """Decodes the `num_return` best sequences found by beam search.
+
+    Each batch element keeps `beam_width` alive hypotheses (no end token yet) and
+    `beam_width` finished ones. At every step the `2 * beam_width` best one-token
+    extensions of the alive hypotheses are scored; those ending with `end_id` join the
+    finished set with their length-penalised score, and the best `beam_width` others
+    stay alive, so a full beam keeps searching even when some candidates end. The loop
+    (a `keras.ops.while_loop` over fixed-shape buffers) stops early once, for every
+    batch element, `num_return` hypotheses are finished and the best alive one cannot
+    beat the worst of them even with the most favourable length penalty (the one at
+    `max_length`). Alive hypotheses are then candidates too, scored at their length: a
+    hypothesis that never emits the end token within `max_length` is a valid result.
+
+    The state is reordered by parent beam after every step; `constants` are tiled to
+    `batch_size * beam_width` rows once, before the loop. Rows of a batch element are
+    contiguous (`b * beam_width + k`). The first step runs on the untiled
+    `batch_size` rows. With `beam_width=1` this is `greedy_search` (as in OpenNMT-tf):
+    the alive/finished search with one beam may otherwise keep an early finished
+    hypothesis that greedy decoding would not pick.
+
+    Args:
+        step_fn: callable. `step_fn(token_ids, state) -> (logits, new_state)`, with
+            `token_ids` int32 of shape `(rows,)`, `logits` of shape
+            `(rows, vocabulary_size)` and `state` any nest of tensors whose leading
+            dimension is `rows` (`batch_size`, then `batch_size * beam_width`). When
+            `constants` is given it is called as `step_fn(token_ids, state, constants)`.
+        state: nest of tensors. The initial decoder state, shapes `(batch_size, ...)`.
+        start_id: int. The token fed at the first step; not part of the output.
+        end_id: int. The token that ends a sequence; kept in the output.
+        beam_width: int. Hypotheses kept alive per batch element. Must be >= 1.
+        max_length: int. The number of output columns and the most tokens emitted,
+            end token included. Must be >= 1.
+        length_penalty: float. `alpha` of the GNMT length penalty: scores are divided
+            by `((5 + length) / 6) ** alpha`. Must be >= 0. Defaults to `0.0`.
+        num_return: int. Hypotheses returned per batch element, best first. Must be in
+            `[1, beam_width]`. Defaults to `1`.
+        min_length: int. The end token is forbidden (its logit set to -inf, the other
+            tokens renormalised) until `min_length` tokens were emitted. Must be in
+            `[0, max_length - 1]`. Defaults to `0`.
+        constants: nest of tensors or None. Tensors that never change between steps
+            (encoder memory and its mask), shapes `(batch_size, ...)`, passed to the
+            step function as its third argument. Defaults to `None`.
+
+    Returns:
+        A tuple `(ids, scores)`: `ids` int32 of shape
+        `(batch_size, num_return, max_length)`, the emitted tokens (start token
+        excluded, end token included, 0 after it), and `scores` float32 of shape
+        `(batch_size, num_return)`, sorted best first: the sum of the log-softmax
+        probabilities of the emitted tokens (end included), divided by the length
+        penalty of their number. If the search space holds fewer than `num_return`
+        hypotheses, the missing ones have score `-inf` and ids 0.
+
+    Example:
+
+    >>> import keras
+    >>> from keras_seq.decoding import beam_search
+    >>> # Next-token logits depend on the previous token only; ids: 1 start, 2 end.
+    >>> table = keras.ops.convert_to_tensor(
+    ...     [[0.0, 0.0, 0.0, 0.0],
+    ...      [0.0, -9.0, 1.0, 2.0],   # after start: 3 is most likely
+    ...      [0.0, -9.0, 0.0, 0.0],
+    ...      [0.0, -9.0, 3.0, 0.0]])  # after 3: end is most likely
+    >>> def step_fn(token_ids, state):
+    ...     return keras.ops.take(table, token_ids, axis=0), state
+    >>> state = {"h": keras.ops.zeros((1, 8))}
+    >>> ids, scores = beam_search(
+    ...     step_fn, state, start_id=1, end_id=2, beam_width=3, max_length=4,
+    ...     num_return=2)
+    >>> keras.ops.convert_to_numpy(ids).tolist()
+    [[[3, 2, 0, 0], [2, 0, 0, 0]]]
+    >>> [round(float(s), 3) for s in keras.ops.convert_to_numpy(scores)[0]]
+    [-0.503, -1.408]
+
+    References:
+        - [Wu et al., 2016](https://arxiv.org/abs/1609.08144), Google's Neural Machine
+          Translation System (the length penalty).
+    """
+    start_id, end_id, max_length, min_length = _checks.check_common(
+        step_fn, start_id, end_id, max_length, min_length
+    )
+    beam_width = _checks.check_int("beam_width", beam_width, minimum=1)
+    length_penalty = _checks.check_length_penalty(length_penalty)
+    num_return = _checks.check_int(
+        "num_return",
+        num_return,
+        minimum=1,
+        maximum=beam_width,
+        expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
+    )
+    if beam_width == 1:
+        ids, scores = greedy_search(
+            step_fn,
+            state,
+            start_id=start_id,
+            end_id=end_id,
+            max_length=max_length,
+            min_length=min_length,
+            constants=constants,
+            length_penalty=length_penalty,
+        )
+        return ids[:, None, :], scores[:, None]
+    return _beam_search(
+        step_fn,
+        state,
+        constants,
+        start_id=start_id,
+        end_id=end_id,
+        beam_width=beam_width,
+        max_length=max_length,
+        alpha=length_penalty,
+        num_return=num_return,
+        min_length=min_length,
+    )
+
+
+def _beam_search(
+    step_fn,
+    state,
+    constants,
+    *,
+    start_id,
+    end_id,
+    beam_width,
+    max_length,
+    alpha,
+    num_return,
+    min_length,
+):
+    k = beam_width
+    state, constants, batch = _checks.prepare_inputs(state, constants)
+    start_tokens = ops.full((batch,), start_id, dtype="int32")
+    output = _checks.call_step(step_fn, start_tokens, state, constants)
+    logits, state = _checks.check_step_output(output, state, batch)
+    vocab_size = _checks.check_vocabulary(logits, start_id, end_id, required_by="beam_search")
+    num_candidates = min(2 * k, k * vocab_size)
+
+    def penalised(log_probs, length):
+        if alpha == 0:
+            return log_probs
+        return log_probs / _checks.length_penalty(length, alpha)
+
+    def grow(v, step, log_probs):
+        """Extends the alive hypotheses of `v` by one token; log_probs is (B, K, V)."""
+        candidates = ops.expand_dims(v["alive_log_probs"], -1) + log_probs
+        candidates = ops.reshape(candidates, (batch, k * vocab_size))
+        top_log_probs, top_indices = ops.top_k(candidates, num_candidates)
+        top_indices = ops.cast(top_indices, "int32")
+        parents = top_indices // vocab_size
+        tokens = top_indices % vocab_size
+        top_seq = _checks.gather_rows(v["alive_seq"], parents)
+        top_seq = _checks.write_column(top_seq, step, tokens)
+        ends = ops.equal(tokens, end_id)
+        neg_inf = ops.full_like(top_log_probs, _checks.NEG_INF)
+
+        # The best K candidates that did not end stay alive.
+        alive_log_probs, selected = ops.top_k(ops.where(ends, neg_inf, top_log_probs), k)
+        # Candidates that ended compete with the finished ones (old ones first on ties).
+        new_scores = ops.where(ends, penalised(top_log_probs, step + 1), neg_inf)
+        all_scores = ops.concatenate([v["finished_scores"], new_scores], axis=1)
+        all_seq = ops.concatenate([v["finished_seq"], top_seq], axis=1)
+        finished_scores, finished_selected = ops.top_k(all_scores, k)
+        grown = {
+            "alive_seq": _checks.gather_rows(top_seq, selected),
+            "alive_log_probs": alive_log_probs,
+            "tokens": _checks.gather_rows(tokens, selected),
+            "finished_seq": _checks.gather_rows(all_seq, finished_selected),
+            "finished_scores": finished_scores,
+        }
+        return grown, _checks.gather_rows(parents, selected)
+
+    def reorder(state, parents):
+        offsets = ops.expand_dims(ops.arange(batch, dtype="int32") * k, 1)
+        flat_parents = ops.reshape(parents + offsets, (-1,))
+        return tree.map_structure(lambda x: ops.take(x, flat_parents, axis=0), state)
+
+    # Step 0 ran on the batch_size rows: every beam starts as a copy of beam 0, and only
+    # beam 0 is alive (the others have log-probability -inf).
+    first_log_probs = _checks.step_log_probs(logits, 0, end_id=end_id, min_length=min_length)
+    first_log_probs = ops.repeat(ops.expand_dims(first_log_probs, 1), k, axis=1)
+    initial_log_probs = ops.convert_to_tensor([0.0] + [_checks.NEG_INF] * (k - 1), "float32")
+    empty_seq = ops.zeros((batch, k, max_length), dtype="int32")
+    v = {
+        "alive_seq": empty_seq,
+        "alive_log_probs": ops.repeat(ops.expand_dims(initial_log_probs, 0), batch, axis=0),
+        "finished_seq": empty_seq,
+        "finished_scores": ops.full((batch, k), _checks.NEG_INF, dtype="float32"),
+    }
+    v, _ = grow(v, 0, first_log_probs)
+    # The beams' states are all copies of the same row, so no reordering is needed yet.
+    v["state"] = tree.map_structure(lambda x: _checks.tile_beams(x, k), state)
+    v["step"] = ops.convert_to_tensor(1, dtype="int32")
+    if constants is not None:
+        constants = tree.map_structure(lambda x: _checks.tile_beams(x, k), constants)
+
+    def cond(v):
+        # Scores are sorted: compare the best alive with the num_return-th finished.
+        best_alive = v["alive_log_probs"][:, 0]
+        if alpha > 0:
+            best_alive = best_alive / _checks.length_penalty(max_length, alpha)
+        can_improve = ops.greater(best_alive, v["finished_scores"][:, num_return - 1])
+        return ops.logical_and(ops.less(v["step"], max_length), ops.any(can_improve))
+
+    def body(v):
+        step, state = v["step"], v["state"]
+        flat_tokens = ops.reshape(v["tokens"], (-1,))
+        logits, new_state = _checks.call_step(step_fn, flat_tokens, state, constants)
+        new_state = tree.pack_sequence_as(state, tree.flatten(new_state))
+        log_probs = _checks.step_log_probs(
+            ops.convert_to_tensor(logits), step, end_id=end_id, min_length=min_length
+        )
+        log_probs = ops.reshape(log_probs, (batch, k, vocab_size))
+        grown, parents = grow(v, step, log_probs)
+        grown["state"] = reorder(new_state, parents)
+        grown["step"] = step + 1
+        return grown
+
+    if max_length > 1:
+        v = ops.while_loop(cond, body, v)
+
+    # Alive hypotheses (all of length `step`) compete with the finished ones.
+    alive_scores = penalised(v["alive_log_probs"], v["step"])
+    all_scores = ops.concatenate([v["finished_scores"], alive_scores], axis=1)
+    all_seq = ops.concatenate([v["finished_seq"], v["alive_seq"]], axis=1)
+    scores, selected = ops.top_k(all_scores, num_return)
+    ids = _checks.gather_rows(all_seq, selected)
+    found = ops.expand_dims(ops.greater(scores, _checks.NEG_INF), -1)
+    ids = ops.where(found, ids, ops.zeros_like(ids))
+    return ids, scores
