@@ -1,0 +1,93 @@
+"""Runs a decoding strategy over a decoder's `step`, compiled once per setting."""
+
+import keras
+from keras import ops
+
+from keras_seq.decoding import beam_search, greedy_search, sample
+
+METHODS = ("greedy", "beam", "sample")
+
+
+def decode(
+    decoder,
+    state,
+    constants,
+    *,
+    method,
+    start_id,
+    end_id,
+    max_length,
+    beam_width,
+    length_penalty,
+    num_return,
+    min_length,
+    temperature,
+    top_k,
+    top_p,
+    seed,
+):
+    """Decodes with `decoder.step` from `state`; returns `(ids, scores)`.
+
+    Beam search with `num_return == 1` returns the best beam only, so that every
+    method gives ids of shape `(batch_size, max_length)` in that case.
+    """
+    common = {
+        "start_id": start_id,
+        "end_id": end_id,
+        "max_length": max_length,
+        "min_length": min_length,
+        "constants": constants,
+    }
+    if method == "greedy":
+        return greedy_search(decoder.step, state, **common)
+    if method == "sample":
+        return sample(
+            decoder.step,
+            state,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+            **common,
+        )
+    ids, scores = beam_search(
+        decoder.step,
+        state,
+        beam_width=beam_width,
+        length_penalty=length_penalty,
+        num_return=num_return,
+        **common,
+    )
+    if num_return == 1:
+        return ids[:, 0], scores[:, 0]
+    return ids, scores
+
+
+def check_method(method):
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {METHODS}. Received: method={method!r}")
+
+
+class CompiledFunctions:
+    """Caches one compiled function per decoding setting (a hashable key).
+
+    On TensorFlow each is a `tf.function`, traced once per input signature; other
+    backends run the Python function (JAX users can wrap `generate` in `jax.jit`).
+    """
+
+    def __init__(self):
+        self._functions = {}
+
+    def get(self, key, function):
+        if key not in self._functions:
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                function = tf.function(function, reduce_retracing=True)
+            self._functions[key] = function
+        return self._functions[key]
+
+
+def check_batch(argument, values):
+    if ops.shape(values)[0] == 0:
+        raise ValueError(f"`{argument}` is an empty batch. Received: shape {tuple(values.shape)}")
