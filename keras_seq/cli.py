@@ -5,16 +5,16 @@ registers its arguments and sets `func` to the function that runs it.
 """
 
 import argparse
+import importlib
 import sys
 
 from keras_seq.version import __version__
 
-# Modules named here are imported only when the command line is parsed, so that
-# `keras-seq --version` does not pay for importing TensorFlow.
-SUBCOMMAND_MODULES = ()
+SUBCOMMAND_MODULES = ("keras_seq.bleu_command",)
 
 
 def build_parser():
+    """Returns `(parser, subparsers)` with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="keras-seq",
         description="keras-seq: recurrent sequence models for Keras 3.",
@@ -22,18 +22,17 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"keras-seq {__version__}")
     subparsers = parser.add_subparsers(title="subcommands", dest="command", metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
-        module = __import__(module_name, fromlist=["add_parser"])
-        module.add_parser(subparsers)
-    return parser
+        importlib.import_module(module_name).add_parser(subparsers)
+    return parser, subparsers
 
 
 def main(argv=None):
-    parser = build_parser()
+    parser, subparsers = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         print(f"keras-seq {__version__}")
-        names = sorted(parser._subparsers._group_actions[0].choices)
-        print("subcommands: " + (", ".join(names) if names else "(none yet)"))
+        print("subcommands: " + ", ".join(sorted(subparsers.choices)))
+        print("run `keras-seq COMMAND --help` for a subcommand's options")
         return 0
     return args.func(args) or 0
 

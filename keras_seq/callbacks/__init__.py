@@ -1,1 +1,5 @@
-"""keras_seq.callbacks."""
+"""keras_seq.callbacks: `BleuCallback`."""
+
+from keras_seq.callbacks.bleu_callback import BleuCallback
+
+__all__ = ["BleuCallback"]

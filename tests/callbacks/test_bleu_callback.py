@@ -1,0 +1,252 @@
+"""BleuCallback with Keras's fit, History and ModelCheckpoint.
+
+The real tokenizers and the Seq2Seq model are not written yet, so these tests use small
+stand-ins: `WordTokenizer` maps words to ids (padded numpy ids out; a string tensor of
+UTF-8 bytes, or a list, back), and `ScheduledTranslator` is a tiny `keras.Model` with one
+trainable layer whose `generate` returns the reference translation with more or fewer
+words garbled depending on how many epochs it has trained (read from the optimizer's
+step counter), so its BLEU changes from epoch to epoch in a known way.
+"""
+
+import os
+import warnings
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_seq.callbacks import BleuCallback
+from keras_seq.metrics import corpus_bleu
+
+SOURCES = [
+    "le chat dort sur le tapis",
+    "il fait beau aujourd'hui",
+    "nous allons à la plage demain matin",
+    "elle lit un livre dans le jardin",
+    "je ne comprends pas la question",
+]
+REFERENCES = [
+    "the cat sleeps on the mat",
+    "the weather is nice today",
+    "we are going to the beach tomorrow morning",
+    "she reads a book in the garden",
+    "i do not understand the question",
+]
+STEPS_PER_EPOCH = 2
+
+
+class WordTokenizer:
+    """Stand-in tokenizer: one id per word (0 is padding)."""
+
+    def __init__(self, texts, as_tensor=True):
+        words = sorted({w for t in texts for w in t.split()})
+        self.ids = {w: i + 1 for i, w in enumerate(words)}
+        self.words = {i: w for w, i in self.ids.items()}
+        self.as_tensor = as_tensor
+
+    def encode(self, texts):
+        rows = [[self.ids[w] for w in t.split()] for t in texts]
+        length = max(len(r) for r in rows)
+        return np.array([r + [0] * (length - len(r)) for r in rows], dtype="int32")
+
+    def decode(self, ids):
+        texts = [" ".join(self.words[int(i)] for i in row if i) for row in np.asarray(ids)]
+        if self.as_tensor:
+            return tf.constant([t.encode("utf-8") for t in texts])
+        return texts
+
+
+class ScheduledTranslator(keras.Model):
+    """Stand-in model: `generate` garbles `schedule[epoch]` words of each reference."""
+
+    def __init__(self, source_tokenizer, target_tokenizer, schedule, beams=2):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+        self.sentence_index = {
+            tuple(source_tokenizer.ids[w] for w in source.split()): i
+            for i, source in enumerate(SOURCES)
+        }
+        self.target_tokenizer = target_tokenizer
+        self.schedule = schedule
+        self.beams = beams
+        self.calls = []
+
+    def call(self, x):
+        return self.dense(x)
+
+    def generate(self, ids, method="beam", beam_width=4):
+        self.calls.append((len(ids), method, beam_width))
+        epoch = int(self.optimizer.iterations.numpy()) // STEPS_PER_EPOCH - 1
+        wrong = self.schedule[epoch]
+        rows = []
+        for row in np.asarray(ids):
+            words = REFERENCES[self.sentence_index[tuple(int(i) for i in row if i)]].split()
+            words = ["the"] * min(wrong, len(words)) + words[wrong:]
+            rows.append([self.target_tokenizer.ids[w] for w in words])
+        length = max(len(r) for r in rows)
+        best = np.array([r + [0] * (length - len(r)) for r in rows])
+        if self.beams == 1:
+            return best
+        noise = np.full_like(best, self.target_tokenizer.ids["the"])
+        return np.stack([best] + [noise] * (self.beams - 1), axis=1)  # (batch, beams, length)
+
+
+def make(schedule, beams=2, as_tensor=True, **kwargs):
+    source_tokenizer = WordTokenizer(SOURCES)
+    target_tokenizer = WordTokenizer(REFERENCES, as_tensor=as_tensor)
+    model = ScheduledTranslator(source_tokenizer, target_tokenizer, schedule, beams=beams)
+    model.compile(optimizer="sgd", loss="mse")
+    kwargs.setdefault("verbose", 0)
+    callback = BleuCallback(
+        SOURCES,
+        REFERENCES,
+        source_tokenizer=source_tokenizer,
+        target_tokenizer=target_tokenizer,
+        **kwargs,
+    )
+    return model, callback
+
+
+def fit(model, callbacks, epochs):
+    x = np.zeros((STEPS_PER_EPOCH * 4, 3), "float32")
+    y = np.zeros((STEPS_PER_EPOCH * 4, 1), "float32")
+    return model.fit(x, y, batch_size=4, epochs=epochs, callbacks=callbacks, verbose=0)
+
+
+def expected_scores(schedule):
+    scores = []
+    for wrong in schedule:
+        hypotheses = []
+        for reference in REFERENCES:
+            words = reference.split()
+            hypotheses.append(" ".join(["the"] * min(wrong, len(words)) + words[wrong:]))
+        scores.append(corpus_bleu(hypotheses, REFERENCES).score)
+    return scores
+
+
+def test_val_bleu_goes_to_history_every_epoch():
+    schedule = [4, 2, 0]
+    model, callback = make(schedule)
+    history = fit(model, [callback], epochs=3)
+    expected = expected_scores(schedule)
+    assert expected[0] < expected[1] < expected[2] == pytest.approx(100.0)
+    assert history.history["val_bleu"] == pytest.approx(expected, abs=1e-9)
+    assert callback.last_score.score == pytest.approx(expected[-1])
+    assert model.calls[0] == (5, "beam", 4)
+
+
+def test_model_checkpoint_saves_only_on_improvement_with_every_n_epochs(tmp_path):
+    # Evaluated after epochs 2, 4 and 6 (every_n_epochs=2): first, worse, better.
+    schedule = [5, 3, 0, 4, 5, 1]
+    model, callback = make(schedule, every_n_epochs=2, method="greedy", beam_width=1)
+    path = os.path.join(tmp_path, "best-{epoch:02d}.weights.h5")
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        path, monitor="val_bleu", mode="max", save_best_only=True, save_weights_only=True
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = fit(model, [callback, checkpoint], epochs=6)
+    expected = expected_scores(schedule)
+    assert expected[3] < expected[1] < expected[5]
+    # Epoch 1 has no score yet; epochs 3 and 5 repeat the latest one.
+    assert history.history["val_bleu"] == pytest.approx(
+        [expected[1], expected[1], expected[3], expected[3], expected[5]]
+    )
+    assert len(model.calls) == 3
+    # Keras's ModelCheckpoint saves (with a warning) when the value is missing, as on
+    # epoch 1; afterwards only improvements are saved: epochs 2 and 6, not 3, 4, 5.
+    assert sorted(os.listdir(tmp_path)) == [
+        "best-01.weights.h5",
+        "best-02.weights.h5",
+        "best-06.weights.h5",
+    ]
+    assert [str(w.message) for w in caught if "val_bleu" in str(w.message)] == [
+        "Can save best model only with val_bleu available."
+    ]
+    assert model.calls[0][1:] == ("greedy", 1)
+
+
+def test_a_second_fit_starts_without_a_stale_score():
+    model, callback = make([0, 0, 0, 0], every_n_epochs=2)
+    fit(model, [callback], epochs=2)
+    history = fit(model, [callback], epochs=1)
+    assert "val_bleu" not in history.history
+
+
+def test_early_stopping_sees_the_score():
+    # Scores after epochs 1, 2, 3: better, equal, equal; patience 2 stops after epoch 3.
+    model, callback = make([3, 3, 3, 0, 0])
+    stopper = keras.callbacks.EarlyStopping(monitor="val_bleu", mode="max", patience=2)
+    history = fit(model, [callback, stopper], epochs=5)
+    assert len(history.history["val_bleu"]) == 3
+
+
+def test_callbacks_before_it_do_not_see_the_score():
+    """Documents the ordering rule of the docstring: Keras calls callbacks in order."""
+    seen = {}
+
+    class Spy(keras.callbacks.Callback):
+        def __init__(self, key):
+            super().__init__()
+            self.key = key
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen[self.key] = "val_bleu" in logs
+
+    model, callback = make([0])
+    fit(model, [Spy("before"), callback, Spy("after")], epochs=1)
+    assert seen == {"before": False, "after": True}
+
+
+def test_batches_max_samples_two_dimensional_output_and_list_decode(capsys):
+    model, callback = make(
+        [0], beams=1, as_tensor=False, batch_size=2, max_samples=3, num_examples=2, verbose=1
+    )
+    history = fit(model, [callback], epochs=1)
+    assert [size for size, _, _ in model.calls] == [2, 1]
+    assert history.history["val_bleu"] == pytest.approx([100.0])
+    assert callback.last_score.hyp_len == sum(len(r.split()) for r in REFERENCES[:3])
+    out = capsys.readouterr().out
+    assert "3/3" in out  # the progress bar
+    assert "BLEU|nrefs:1|" in out
+    assert out.count("source:") == 2 and SOURCES[1] in out and SOURCES[2] not in out
+
+
+def test_bleu_options_are_passed_to_corpus_bleu():
+    model, callback = make([2], tokenize="char", max_order=2, name="bleu_chars")
+    history = fit(model, [callback], epochs=1)
+    assert "tok:char" in callback.last_score.signature
+    assert len(callback.last_score.counts) == 2
+    assert "bleu_chars" in history.history
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"references": REFERENCES[:2]}, ValueError, "5 sources and 2 references"),
+        ({"sources": "le chat"}, TypeError, "sources='le chat'"),
+        ({"sources": []}, ValueError, "sources=[]"),
+        ({"references": [["a"], []] + REFERENCES[2:]}, ValueError, "references[1]=[]"),
+        ({"every_n_epochs": 0}, ValueError, "every_n_epochs=0"),
+        ({"max_samples": 0}, ValueError, "max_samples=0"),
+        ({"batch_size": 1.5}, ValueError, "batch_size=1.5"),
+        ({"beam_width": 0}, ValueError, "beam_width=0"),
+        ({"num_examples": -1}, ValueError, "num_examples=-1"),
+        ({"smooth": "nist"}, ValueError, "smooth='nist'"),
+        ({"max_orders": 3}, TypeError, "max_orders"),
+        ({"source_tokenizer": object()}, TypeError, "source_tokenizer="),
+        ({"target_tokenizer": "words"}, TypeError, "target_tokenizer='words'"),
+    ],
+)
+def test_bad_arguments(kwargs, error, words):
+    arguments = {
+        "sources": SOURCES,
+        "references": REFERENCES,
+        "source_tokenizer": WordTokenizer(SOURCES),
+        "target_tokenizer": WordTokenizer(REFERENCES),
+    }
+    arguments.update(kwargs)
+    with pytest.raises(error) as info:
+        BleuCallback(arguments.pop("sources"), arguments.pop("references"), **arguments)
+    assert words in str(info.value)
