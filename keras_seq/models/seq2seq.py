@@ -118,6 +118,45 @@ class Seq2Seq(keras.Model):
             self.decoder.build(decoder_inputs_shape, memory_shape=memory_shape)
         self.built = True
 
+    @classmethod
+    def from_preset(
+        cls, name, source_vocab_size, target_vocab_size, steps_per_epoch=None, **kwargs
+    ):
+        """Builds and compiles a named configuration, untrained.
+
+        Presets: `"sutskever2014"` (the 2014 paper's 4 x 1000 LSTM recipe; needs
+        `steps_per_epoch` for its learning-rate schedule) and `"luong2015"` (a small
+        attention model that trains on a CPU in minutes). See `keras_seq.presets`.
+
+        Args:
+            name: str. The preset's name.
+            source_vocab_size: int. Source vocabulary size, padding included.
+            target_vocab_size: int. Target vocabulary size, padding included.
+            steps_per_epoch: int or None. Batches per epoch, for schedules in epochs.
+            **kwargs: further `Seq2Seq` arguments (`max_length`, `start_id`, ...).
+
+        Returns:
+            A compiled `Seq2Seq`.
+
+        Example:
+        >>> import keras_seq
+        >>> model = keras_seq.models.Seq2Seq.from_preset("luong2015", 500, 600)
+        >>> model.decoder.attention
+        'luong'
+        """
+        from keras_seq.presets import SEQ2SEQ_PRESETS
+
+        if name not in SEQ2SEQ_PRESETS:
+            raise ValueError(
+                f"`name` must be one of {sorted(SEQ2SEQ_PRESETS)}. Received: name={name!r}"
+            )
+        encoder, decoder, optimizer = SEQ2SEQ_PRESETS[name](
+            source_vocab_size, target_vocab_size, steps_per_epoch=steps_per_epoch
+        )
+        model = cls(encoder, decoder, name=name, **kwargs)
+        model.compile(optimizer=optimizer, metrics=["accuracy"])
+        return model
+
     def get_build_config(self):
         return {"built": self.built}
 
