@@ -55,6 +55,9 @@ class RNNDecoder(keras.layers.Layer):
         initializer: str, initializer or None. If set, used for every kernel and
             embedding (e.g. `RandomUniform(-0.08, 0.08)` from the 2014 paper).
             Defaults to `None` (the Keras defaults).
+        conditioning_dim: int. Size of a conditioning vector appended to the input of
+            every step (e.g. an image or class embedding in `OneToMany`); 0 for none.
+            Defaults to `0`.
         **kwargs: base layer arguments.
 
     Call arguments:
@@ -65,6 +68,8 @@ class RNNDecoder(keras.layers.Layer):
         memory: float tensor `(batch_size, source_steps, memory_dim)`, needed with
             attention.
         memory_mask: bool tensor `(batch_size, source_steps)` or None.
+        conditioning: float tensor `(batch_size, conditioning_dim)`, needed when
+            `conditioning_dim > 0`.
         training: bool or None.
         return_attention: bool. Also return the alignment weights.
 
@@ -104,9 +109,17 @@ class RNNDecoder(keras.layers.Layer):
         attention_units=None,
         input_feeding=False,
         initializer=None,
+        conditioning_dim=0,
         **kwargs,
     ):
         check_positive_int("vocab_size", vocab_size)
+        if isinstance(conditioning_dim, bool) or not isinstance(conditioning_dim, int) or (
+            conditioning_dim < 0
+        ):
+            raise ValueError(
+                "`conditioning_dim` must be an int >= 0. "
+                f"Received: conditioning_dim={conditioning_dim!r}"
+            )
         check_positive_int("embedding_dim", embedding_dim)
         if attention not in ATTENTIONS:
             raise ValueError(
@@ -129,6 +142,7 @@ class RNNDecoder(keras.layers.Layer):
         self.attention_score = attention_score
         self.attention_units = attention_units
         self.input_feeding = bool(input_feeding)
+        self.conditioning_dim = conditioning_dim
         self.initializer = keras.initializers.get(initializer) if initializer else None
         kernel_init = self.initializer or "glorot_uniform"
 
@@ -181,10 +195,15 @@ class RNNDecoder(keras.layers.Layer):
     def _recurrent_input_dim(self, memory_dim):
         extra = memory_dim if self.attention == "bahdanau" else 0
         extra += self.units if self.input_feeding else 0
-        return self.embedding_dim + extra
+        return self.embedding_dim + self.conditioning_dim + extra
 
     def build(
-        self, target_ids_shape, initial_state_shape=None, memory_shape=None, memory_mask_shape=None
+        self,
+        target_ids_shape,
+        initial_state_shape=None,
+        memory_shape=None,
+        memory_mask_shape=None,
+        conditioning_shape=None,
     ):
         if self.attention is not None and memory_shape is None:
             raise ValueError(
@@ -219,21 +238,25 @@ class RNNDecoder(keras.layers.Layer):
             state["attentional"] = ops.zeros((batch_size, self.units))
         return state
 
-    def prepare_memory(self, memory, memory_mask=None):
-        """The step constants: memory, its precomputed attention keys and its mask.
+    def prepare_memory(self, memory=None, memory_mask=None, conditioning=None):
+        """The step constants: memory, its precomputed attention keys, its mask, and the
+        conditioning vector.
 
-        Computed once per source sentence, so steps do not repeat the key projection.
-        Returns None without attention.
+        Computed once per input, so steps do not repeat the key projection. Returns
+        None when the decoder has neither attention nor conditioning.
         """
-        if self.attention_layer is None:
-            return None
-        if memory_mask is None:
-            memory_mask = ops.ones(ops.shape(memory)[:2], dtype="bool")
-        return {
-            "memory": memory,
-            "keys": self.attention_layer.keys(memory),
-            "mask": ops.cast(memory_mask, "bool"),
-        }
+        constants = {}
+        if self.attention_layer is not None:
+            if memory_mask is None:
+                memory_mask = ops.ones(ops.shape(memory)[:2], dtype="bool")
+            constants.update(
+                memory=memory,
+                keys=self.attention_layer.keys(memory),
+                mask=ops.cast(memory_mask, "bool"),
+            )
+        if self.conditioning_dim:
+            constants["conditioning"] = conditioning
+        return constants or None
 
     def _attend(self, query, constants):
         return self.attention_layer(
@@ -276,6 +299,8 @@ class RNNDecoder(keras.layers.Layer):
         # A plain lookup: calling the Embedding layer would attach a padding mask
         # that the recurrent cells cannot take.
         embedded = ops.take(self.embedding.embeddings, token_ids, axis=0)
+        if self.conditioning_dim:
+            embedded = ops.concatenate([embedded, constants["conditioning"]], axis=-1)
         logits, new_state, _ = self._step_from_embedding(embedded, state, constants)
         return logits, new_state
 
@@ -285,6 +310,7 @@ class RNNDecoder(keras.layers.Layer):
         initial_state=None,
         memory=None,
         memory_mask=None,
+        conditioning=None,
         training=None,
         return_attention=False,
     ):
@@ -294,10 +320,20 @@ class RNNDecoder(keras.layers.Layer):
                 f"An RNNDecoder with attention={self.attention!r} needs `memory`. "
                 "Received: memory=None"
             )
+        if self.conditioning_dim and conditioning is None:
+            raise ValueError(
+                f"An RNNDecoder with conditioning_dim={self.conditioning_dim} needs "
+                "`conditioning`. Received: conditioning=None"
+            )
         embedded = self.embedding(target_ids)
         if self.dropout_layer is not None:
             embedded = self.dropout_layer(embedded, training=training)
-        constants = self.prepare_memory(memory, memory_mask)
+        if self.conditioning_dim:
+            every_step = ops.zeros_like(embedded[..., :1]) + ops.expand_dims(
+                ops.cast(conditioning, embedded.dtype), 1
+            )
+            embedded = ops.concatenate([embedded, every_step], axis=-1)
+        constants = self.prepare_memory(memory, memory_mask, conditioning)
         batch_size = ops.shape(target_ids)[0]
         if self.loops_over_steps:
             logits, weights = self._loop(embedded, initial_state, constants, batch_size, training)
@@ -348,7 +384,12 @@ class RNNDecoder(keras.layers.Layer):
         )
 
     def compute_output_shape(
-        self, target_ids_shape, initial_state_shape=None, memory_shape=None, memory_mask_shape=None
+        self,
+        target_ids_shape,
+        initial_state_shape=None,
+        memory_shape=None,
+        memory_mask_shape=None,
+        conditioning_shape=None,
     ):
         return tuple(target_ids_shape) + (self.vocab_size,)
 
@@ -366,6 +407,7 @@ class RNNDecoder(keras.layers.Layer):
             "attention_score": self.attention_score,
             "attention_units": self.attention_units,
             "input_feeding": self.input_feeding,
+            "conditioning_dim": self.conditioning_dim,
             "initializer": keras.initializers.serialize(self.initializer)
             if self.initializer
             else None,
