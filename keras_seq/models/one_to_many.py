@@ -1,0 +1,152 @@
+"""One input (a class label or a vector) → a generated sequence."""
+
+import keras
+from keras import ops
+
+from keras_seq.layers.bridge import Bridge
+from keras_seq.layers.recurrent_factory import check_features, check_positive_int
+from keras_seq.models.decoder_model import DecoderModel
+
+
+@keras.saving.register_keras_serializable(package="keras_seq")
+class OneToMany(DecoderModel):
+    """Generates a sequence from one conditioning input: a class label or a vector.
+
+    The condition (a label's learned embedding, or the given vector, e.g. image
+    features) sets the decoder's initial states through a learned `Dense(tanh)`
+    bridge and, with `every_step=True`, is also appended to the decoder's input at
+    every step. Training is teacher-forced like `Seq2Seq`: `fit(conditions,
+    target_ids)` with 0-padded targets without start/end tokens. Music generation
+    (genre → notes) and image captioning (image features → words) fit this model.
+
+    Args:
+        decoder: `keras_seq.layers.RNNDecoder` without attention. With
+            `every_step=True` its `conditioning_dim` must equal the condition size.
+        num_classes: int or None. For label inputs of shape `(batch_size,)` with
+            values in `[0, num_classes)`.
+        input_dim: int or None. For float vector inputs `(batch_size, input_dim)`.
+        condition_dim: int or None. Size of a label's embedding. Defaults to the
+            decoder's `units`; for vectors the condition is the vector itself.
+        every_step: bool. Also feed the condition at every step. Defaults to `False`.
+        start_id: int. Defaults to `1`.
+        end_id: int. Defaults to `2`.
+        label_smoothing: float. Defaults to `0.0`.
+        max_length: int. Default maximum generated length. Defaults to `64`.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+    >>> import numpy as np, keras, keras_seq
+    >>> decoder = keras_seq.layers.RNNDecoder(10, 8, 16, conditioning_dim=16)
+    >>> model = keras_seq.models.OneToMany(decoder, num_classes=3, every_step=True,
+    ...                                    max_length=5)
+    >>> model.compile(keras.optimizers.Adam(1e-2))
+    >>> _ = model.fit(np.array([0, 1, 2]), np.array([[3, 4], [5, 6], [7, 0]]), verbose=0)
+    >>> model.generate(np.array([0, 2]), method="sample", temperature=0.8, top_k=5,
+    ...                seed=1).shape
+    TensorShape([2, 5])
+    """
+
+    def __init__(
+        self,
+        decoder,
+        num_classes=None,
+        input_dim=None,
+        condition_dim=None,
+        every_step=False,
+        start_id=1,
+        end_id=2,
+        label_smoothing=0.0,
+        max_length=64,
+        **kwargs,
+    ):
+        super().__init__(decoder, start_id, end_id, label_smoothing, max_length, **kwargs)
+        if (num_classes is None) == (input_dim is None):
+            raise ValueError(
+                "Pass exactly one of `num_classes` (label inputs) and `input_dim` (vector "
+                f"inputs). Received: num_classes={num_classes}, input_dim={input_dim}"
+            )
+        if decoder.attention is not None:
+            raise ValueError(
+                "OneToMany has no source sequence to attend to: use a decoder with "
+                f"attention=None. Received: attention={decoder.attention!r}"
+            )
+        if num_classes is not None:
+            check_positive_int("num_classes", num_classes)
+            condition_dim = decoder.units if condition_dim is None else condition_dim
+            check_positive_int("condition_dim", condition_dim)
+        else:
+            check_positive_int("input_dim", input_dim)
+            condition_dim = input_dim
+        expected_conditioning = condition_dim if every_step else 0
+        if decoder.conditioning_dim != expected_conditioning:
+            raise ValueError(
+                f"With every_step={bool(every_step)} the decoder's `conditioning_dim` must "
+                f"be {expected_conditioning}. Received: conditioning_dim="
+                f"{decoder.conditioning_dim}"
+            )
+        self.num_classes = num_classes
+        self.input_dim = input_dim
+        self.condition_dim = condition_dim
+        self.every_step = bool(every_step)
+        self.label_embedding = (
+            keras.layers.Embedding(num_classes, condition_dim, name="label_embedding")
+            if num_classes is not None
+            else None
+        )
+        decoder_sizes = [
+            [shape[-1] for shape in layer]
+            for layer in decoder.recurrent.compute_output_shape((None, None, 1))[1]
+        ]
+        self.bridge = Bridge([[condition_dim]], decoder_sizes, mode="dense", name="bridge")
+
+    def _conditions_shape(self):
+        return (None,) if self.label_embedding is not None else (None, self.input_dim)
+
+    def build(self, inputs_shape):
+        conditions_shape, decoder_inputs_shape = inputs_shape
+        if self.label_embedding is not None and not self.label_embedding.built:
+            self.label_embedding.build(conditions_shape)
+        if not self.bridge.built:
+            self.bridge.build()
+        if not self.decoder.built:
+            conditioning_shape = (None, self.condition_dim) if self.every_step else None
+            self.decoder.build(decoder_inputs_shape, conditioning_shape=conditioning_shape)
+        self.built = True
+
+    def _unknown_inputs_shape(self):
+        return (self._conditions_shape(), (None, None))
+
+    def _condition(self, conditions, training=None):
+        if self.label_embedding is not None:
+            vector = self.label_embedding(conditions)
+        else:
+            vector = ops.cast(conditions, self.compute_dtype)
+        states = self.bridge([[vector]])
+        return states, None, None, vector if self.every_step else None
+
+    def _check_inputs(self, conditions):
+        if self.label_embedding is None:
+            check_features("inputs", conditions, self.input_dim, rank=2)
+            return conditions
+        dtype = keras.backend.standardize_dtype(conditions.dtype)
+        if "int" not in dtype or len(conditions.shape) != 1:
+            raise ValueError(
+                "`inputs` must be integer labels of shape (batch_size,). Received: "
+                f"dtype {dtype}, shape {tuple(conditions.shape)}"
+            )
+        values = ops.convert_to_numpy(conditions)
+        if values.min() < 0 or values.max() >= self.num_classes:
+            raise ValueError(
+                f"`inputs` must be labels in [0, {self.num_classes}). Received: labels from "
+                f"{values.min()} to {values.max()}"
+            )
+        return ops.cast(conditions, "int32")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "input_dim": self.input_dim,
+            "condition_dim": self.condition_dim if self.num_classes is not None else None,
+            "every_step": self.every_step,
+        }
