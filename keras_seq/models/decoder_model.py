@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seq.decoding.decoder_search import check_method, search
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models import generation
 from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forcing_pair
@@ -104,7 +105,7 @@ class DecoderModel(keras.Model):
         top_p=None,
         seed=None,
     ):
-        generation.check_method(method)
+        check_method(method)
         return {
             "method": method,
             "start_id": self.start_id,
@@ -125,7 +126,7 @@ class DecoderModel(keras.Model):
         batch_size = ops.shape(keras.tree.flatten(inputs)[0])[0]
         state = self.decoder.get_initial_state(batch_size, states)
         constants = self.decoder.prepare_memory(memory, memory_mask, conditioning)
-        return generation.decode(self.decoder, state, constants, **settings)
+        return search(self.decoder, state, constants, **settings)
 
     def generate(
         self,
