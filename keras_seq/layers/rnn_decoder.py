@@ -113,8 +113,10 @@ class RNNDecoder(keras.layers.Layer):
         **kwargs,
     ):
         check_positive_int("vocab_size", vocab_size)
-        if isinstance(conditioning_dim, bool) or not isinstance(conditioning_dim, int) or (
-            conditioning_dim < 0
+        if (
+            isinstance(conditioning_dim, bool)
+            or not isinstance(conditioning_dim, int)
+            or (conditioning_dim < 0)
         ):
             raise ValueError(
                 "`conditioning_dim` must be an int >= 0. "
