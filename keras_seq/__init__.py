@@ -6,7 +6,28 @@ import os
 # default unless the user already chose one (JAX also runs the keras.ops parts).
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from keras_seq import callbacks, cudnn, decoding, layers, metrics, models  # noqa: E402
+from keras_seq import (  # noqa: E402
+    callbacks,
+    cudnn,
+    data,
+    datasets,
+    decoding,
+    export,
+    layers,
+    metrics,
+    models,
+)
 from keras_seq.version import __version__  # noqa: E402
 
-__all__ = ["__version__", "callbacks", "cudnn", "decoding", "layers", "metrics", "models"]
+__all__ = [
+    "__version__",
+    "callbacks",
+    "cudnn",
+    "data",
+    "datasets",
+    "decoding",
+    "export",
+    "layers",
+    "metrics",
+    "models",
+]

@@ -186,6 +186,8 @@ class DecoderModel(keras.Model):
         inputs = ops.convert_to_tensor(inputs)
         generation.check_batch("inputs", inputs)
         inputs = self._check_inputs(inputs)
+        if not self.built:  # variables must exist before the decoding loop is traced
+            self.build(self._unknown_inputs_shape())
         key = tuple(sorted(settings.items()))
         function = self._generate_functions.get(
             key, lambda values: self._generate(values, **settings)

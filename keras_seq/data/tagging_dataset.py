@@ -1,0 +1,154 @@
+"""Pre-split sentences and their tags to bucketed batches of (word_ids, tag_ids)."""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_seq.data import _pipeline
+
+
+def tagging_dataset(
+    sentences_tokens,
+    tags,
+    word_tokenizer,
+    tag_vocabulary,
+    batch_size,
+    *,
+    max_length=None,
+    shuffle=True,
+    seed=None,
+    bucket_boundaries=None,
+    num_buckets=8,
+    drop_remainder=False,
+):
+    """Builds a `tf.data.Dataset` of aligned `(word_ids, tag_ids)` batches for tagging.
+
+    Each word is looked up as one token with `word_tokenizer.lookup` (no further
+    splitting, so ids stay aligned with tags; unknown words get `unknown_id`, and no
+    start/end tokens are added). Tag ids are positions in `tag_vocabulary` (0-based);
+    padded steps hold 0 in both tensors, and a `ManyToMany` model's mask (word id 0)
+    keeps them out of the loss. Batches are shuffled, bucketed by sentence length
+    (quantile boundaries unless given), padded and prefetched, like
+    `keras_seq.data.seq2seq_dataset`; sentences longer than `max_length` words are
+    dropped with a warning and counted in the dataset's `num_dropped`.
+
+    Args:
+        sentences_tokens: list of lists of str. The words of each sentence.
+        tags: list of lists of str. One tag per word.
+        word_tokenizer: keras_seq.data tokenizer (normally a `WordTokenizer`
+            adapted on the same token lists).
+        tag_vocabulary: list of str. All tags, in id order.
+        batch_size: int. Sentences per batch (at least 1).
+        max_length: int or None. Longest sentence kept, in words. Defaults to
+            `None`.
+        shuffle: bool. Reshuffle every epoch. Defaults to `True`.
+        seed: int or None. Shuffle seed. Defaults to `None`.
+        bucket_boundaries: list of int or None. Length boundaries. Defaults to
+            `None` (quantiles of the data).
+        num_buckets: int. Number of buckets when boundaries come from the data.
+            Defaults to `8`.
+        drop_remainder: bool. Drop each bucket's last partial batch. Defaults to
+            `False`.
+
+    Returns:
+        A `tf.data.Dataset` yielding int32 `(word_ids, tag_ids)`, both of shape
+        `(batch_size, timesteps)`.
+
+    Example:
+    >>> import keras_seq
+    >>> words = [["The", "dog", "barks", "."], ["Cats", "sleep", "."]]
+    >>> tags = [["DET", "NOUN", "VERB", "PUNCT"], ["NOUN", "VERB", "PUNCT"]]
+    >>> tokenizer = keras_seq.data.WordTokenizer()
+    >>> tokenizer.adapt(words)
+    >>> data = keras_seq.data.tagging_dataset(
+    ...     words, tags, tokenizer, ["DET", "NOUN", "PUNCT", "VERB"], batch_size=2)
+    >>> all(tuple(w.shape) == tuple(t.shape) for w, t in data)
+    True
+    """
+    _pipeline.check_tokenizer("word_tokenizer", word_tokenizer)
+    _pipeline.check_batch_size(batch_size)
+    _pipeline.check_options(max_length, num_buckets, bucket_boundaries)
+    tag_index = _tag_index(tag_vocabulary)
+    sentences = _token_lists("sentences_tokens", sentences_tokens)
+    tag_lists = _token_lists("tags", tags)
+    if len(sentences) != len(tag_lists):
+        raise ValueError(
+            "`sentences_tokens` and `tags` must have the same length. Received: "
+            f"{len(sentences)} sentences and {len(tag_lists)} tag lists"
+        )
+    tag_ids = []
+    for i, (words, sentence_tags) in enumerate(zip(sentences, tag_lists)):
+        if not words:
+            raise ValueError(f"`sentences_tokens[{i}]` is empty; every sentence needs a word.")
+        if len(words) != len(sentence_tags):
+            raise ValueError(
+                f"Sentence {i} has {len(words)} words but {len(sentence_tags)} tags. "
+                f"Received: sentences_tokens[{i}]={words!r:.80}"
+            )
+        unknown = [t for t in sentence_tags if t not in tag_index]
+        if unknown:
+            raise ValueError(
+                f"Tag {unknown[0]!r} (sentence {i}) is not in `tag_vocabulary`="
+                f"{list(tag_index)!r:.200}"
+            )
+        tag_ids.append([tag_index[t] for t in sentence_tags])
+
+    lengths = np.array([len(words) for words in sentences], np.int64)
+    keep = np.ones(len(sentences), bool) if max_length is None else lengths <= max_length
+    dropped = int(np.sum(~keep))
+    _pipeline.report_dropped("tagging_dataset", dropped, len(sentences), max_length)
+    flat_words = [w for words, k in zip(sentences, keep) if k for w in words]
+    flat_tags = np.array([t for ids, k in zip(tag_ids, keep) if k for t in ids], np.int32)
+    word_ids = word_tokenizer.lookup(
+        tf.constant(flat_words, tf.string) if flat_words else tf.zeros([0], tf.string)
+    )
+    kept_lengths = lengths[keep]
+    words_ragged = tf.RaggedTensor.from_row_lengths(word_ids, kept_lengths)
+    tags_ragged = tf.RaggedTensor.from_row_lengths(flat_tags, kept_lengths)
+    dataset = tf.data.Dataset.from_tensor_slices((words_ragged, tags_ragged))
+    dataset, boundaries = _pipeline.batch(
+        dataset,
+        kept_lengths,
+        lambda words, tags: tf.shape(words)[0],
+        ([None], [None]),
+        batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        bucket_boundaries=bucket_boundaries,
+        num_buckets=num_buckets,
+        drop_remainder=drop_remainder,
+    )
+    return _pipeline.annotate(dataset, np.sum(keep), dropped, boundaries)
+
+
+def _tag_index(tag_vocabulary):
+    if isinstance(tag_vocabulary, (str, bytes)) or not isinstance(
+        tag_vocabulary, (list, tuple, np.ndarray)
+    ):
+        raise TypeError(
+            "`tag_vocabulary` must be a list of tag strings. Received: "
+            f"tag_vocabulary={tag_vocabulary!r:.80}"
+        )
+    tags = list(tag_vocabulary)
+    if not tags or not all(isinstance(t, str) for t in tags) or len(set(tags)) != len(tags):
+        raise ValueError(
+            "`tag_vocabulary` must be a non-empty list of distinct strings. Received: "
+            f"tag_vocabulary={tag_vocabulary!r:.120}"
+        )
+    return {tag: i for i, tag in enumerate(tags)}
+
+
+def _token_lists(argument, value):
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"`{argument}` must be a list of lists of str. Received: {value!r:.80}")
+    if not value:
+        raise ValueError(f"`{argument}` must not be empty. Received: {argument}={value!r}")
+    lists = []
+    for i, tokens in enumerate(value):
+        if isinstance(tokens, (str, bytes)) or not isinstance(tokens, (list, tuple)):
+            raise TypeError(f"`{argument}[{i}]` must be a list of str. Received: {tokens!r:.80}")
+        if not all(isinstance(t, str) for t in tokens):
+            raise TypeError(
+                f"`{argument}[{i}]` must contain only strings. Received: {tokens!r:.80}"
+            )
+        lists.append(list(tokens))
+    return lists

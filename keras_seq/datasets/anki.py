@@ -1,0 +1,105 @@
+"""Tatoeba sentence pairs in the manythings.org Anki format (English and another language)."""
+
+import functools
+
+from keras_seq.datasets import _files, _splits
+
+# The pinned releases (see $KERAS_SEQ_DATA/anki-*-eng/README.md). manythings.org
+# serves its newest release at the same URL, so a fresh download may fail the
+# checksum; the error then says where to put the pinned copy.
+FILES = {
+    "fra": _files.DataFile(
+        folder="anki-fra-eng",
+        local=(
+            ("fra.txt.gz", "3f7ce9b82d57439edff14f487e2ef9fd52ad72757a838857f153fa4668dd6066"),
+            ("fra.txt", "0bb85dbaa1c896844649094d7eaf2e34bee34e84fe362b26ce7e8f2e12aae104"),
+        ),
+        url="http://www.manythings.org/anki/fra-eng.zip",
+        url_sha256="161c93f18da3a7e6df611ed961426613260de8af06ccf8c79c977afe5135ac44",
+        member="fra.txt",
+        member_sha256="0bb85dbaa1c896844649094d7eaf2e34bee34e84fe362b26ce7e8f2e12aae104",
+    ),
+    "deu": _files.DataFile(
+        folder="anki-deu-eng",
+        local=(
+            ("deu.txt.gz", "0374e52a56ddc7b7e6eb7c7758d6f6915d49dbafdd32693979365022754076bd"),
+            ("deu.txt", "a79c90b3cd3102decffa49cc00fb6f20023974f2ae5c4782515bebe133fcc07b"),
+        ),
+        url="http://www.manythings.org/anki/deu-eng.zip",
+        url_sha256="b7688f84f99fa33c17397c14d8bd9cef1fdeb2ee0bf50074767023aee8926e28",
+        member="deu.txt",
+        member_sha256="a79c90b3cd3102decffa49cc00fb6f20023974f2ae5c4782515bebe133fcc07b",
+    ),
+}
+
+
+def load_data(language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, data_dir=None):
+    """Loads English-`language` sentence pairs from Tatoeba (manythings.org Anki files).
+
+    Reads `$KERAS_SEQ_DATA/anki-<language>-eng/<language>.txt.gz` (or the plain
+    `.txt`), verified against its sha256, else downloads
+    `http://www.manythings.org/anki/<language>-eng.zip` into the Keras cache (see
+    `keras_seq.datasets._files`). Each line is `English<TAB>Other[<TAB>attribution]`;
+    the text is kept exactly as written (including French U+202F/U+00A0 spaces).
+
+    The split is deterministic for a seed and made by English sentence: all
+    translations of an English sentence land in the same part, so no source sentence
+    of the test set was seen in training. Licence: CC BY 2.0 FR, attribution
+    "www.manythings.org/anki and tatoeba.org".
+
+    Args:
+        language: str. `"fra"` (French) or `"deu"` (German). Defaults to `"fra"`.
+        split: tuple of 3 floats. Train, validation and test fractions. Defaults
+            to `(0.8, 0.1, 0.1)`.
+        seed: int. Shuffle seed. Defaults to `0`.
+        max_pairs: int or None. Keep only this many pairs (a random, seeded subset
+            of whole English groups, cut at `max_pairs`) before splitting. Defaults
+            to `None` (all).
+        data_dir: str or None. Folder used instead of `$KERAS_SEQ_DATA`. Defaults
+            to `None`.
+
+    Returns:
+        `Splits(train, validation, test)`, each a list of `(english, other)` str
+        tuples.
+
+    Raises:
+        ValueError: unknown `language`; `ChecksumError` (a ValueError) for a
+            corrupted copy.
+        DataNotFoundError: no local copy and no download possible.
+
+    Example:
+    >>> from keras_seq.datasets import anki
+    >>> train, validation, test = anki.load_data("fra", max_pairs=1000)  # doctest: +SKIP
+    >>> len(train), train[0]  # doctest: +SKIP
+    (800, ('...', '...'))
+    """
+    if language not in FILES:
+        raise ValueError(
+            f"`language` must be one of {sorted(FILES)}. Received: language={language!r}"
+        )
+    if max_pairs is not None and (
+        isinstance(max_pairs, bool) or not isinstance(max_pairs, int) or max_pairs < 1
+    ):
+        raise ValueError(f"`max_pairs` must be a positive int or None. Received: {max_pairs!r}")
+    _splits.check_split(split)
+    pairs = _read_pairs(_files.fetch(FILES[language], data_dir))
+    english = [source for source, _ in pairs]
+    if max_pairs is not None and max_pairs < len(pairs):
+        order = _splits.split_indices(len(pairs), (1.0, 0.0, 0.0), seed, groups=english)[0]
+        pairs = [pairs[i] for i in order[:max_pairs]]
+        english = [source for source, _ in pairs]
+    parts = _splits.split_indices(len(pairs), split, seed, groups=english)
+    return _splits.Splits(*([pairs[i] for i in part] for part in parts))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_pairs(path):
+    pairs = []
+    for number, line in enumerate(_files.read_text(path).split("\n"), 1):
+        if not line:
+            continue
+        columns = line.split("\t")
+        if len(columns) < 2:
+            raise ValueError(f"{path}, line {number}: expected English<TAB>translation.")
+        pairs.append((columns[0], columns[1]))
+    return tuple(pairs)

@@ -1,0 +1,238 @@
+"""SavedModel export of text models: raw strings in, strings (or labels, or tags) out."""
+
+import os
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+
+from keras_seq.decoding.decoder_search import check_method
+from keras_seq.models.decoder_model import DecoderModel
+from keras_seq.models.many_to_many import ManyToMany
+from keras_seq.models.many_to_one import ManyToOne
+
+TEXTS = tf.TensorSpec([None], tf.string, name="texts")
+
+
+def _check_tokenizer(argument, tokenizer, vocab_size):
+    if tokenizer is None or not hasattr(tokenizer, "encode"):
+        raise TypeError(
+            f"`{argument}` must be a keras_seq.data tokenizer. Received: {argument}={tokenizer!r}"
+        )
+    if tokenizer.vocabulary_size > vocab_size:
+        raise ValueError(
+            f"`{argument}` has {tokenizer.vocabulary_size} tokens but the model's embedding "
+            f"has {vocab_size}: ids past {vocab_size - 1} would be out of range."
+        )
+
+
+def _empty_guard(texts, run, empty):
+    """Runs `run(texts)` unless the batch is empty, then returns `empty()` (the decoding
+    loops need at least one row)."""
+    return tf.cond(tf.size(texts) > 0, lambda: run(texts), empty)
+
+
+def _translator_endpoint(model, source_tokenizer, target_tokenizer, settings):
+    _check_tokenizer("source_tokenizer", source_tokenizer, model.encoder.vocab_size)
+    _check_tokenizer("target_tokenizer", target_tokenizer, model.decoder.vocab_size)
+
+    def run(texts):
+        ids, scores = model._generate(source_tokenizer.encode(texts), **settings)
+        if settings["num_return"] > 1:
+            batch = tf.shape(ids)[0]
+            flat = target_tokenizer.decode(tf.reshape(ids, [-1, tf.shape(ids)[-1]]))
+            return {"outputs": tf.reshape(flat, [batch, -1]), "scores": scores}
+        return {"outputs": target_tokenizer.decode(ids), "scores": scores}
+
+    def empty():
+        shape = [0] if settings["num_return"] == 1 else [0, settings["num_return"]]
+        return {"outputs": tf.zeros(shape, tf.string), "scores": tf.zeros(shape, tf.float32)}
+
+    return lambda texts: _empty_guard(texts, run, empty)
+
+
+def _classifier_endpoint(model, source_tokenizer, labels):
+    _check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
+    labels = _label_names("labels", labels, model.num_outputs)
+    table = tf.constant(labels)
+
+    def run(texts):
+        probabilities = model(source_tokenizer.encode(texts), training=False)
+        if model.num_outputs == 1:  # sigmoid: P(class 1)
+            best = tf.cast(probabilities[:, 0] > 0.5, tf.int32)
+        else:
+            best = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        return {"labels": tf.gather(table, best), "probabilities": probabilities}
+
+    def empty():
+        return {
+            "labels": tf.zeros([0], tf.string),
+            "probabilities": tf.zeros([0, model.num_outputs], tf.float32),
+        }
+
+    return lambda texts: _empty_guard(texts, run, empty)
+
+
+def _tagger_endpoint(model, source_tokenizer, labels):
+    _check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
+    labels = _label_names("labels", labels, model.num_outputs)
+    table = tf.constant(labels)
+    end_id = source_tokenizer.end_id
+
+    def run(texts):
+        ids = source_tokenizer.encode(texts)
+        best = tf.argmax(model(ids, training=False), axis=-1, output_type=tf.int32)
+        # One tag per real token: padding and the end token that closes each row are dropped.
+        real = tf.logical_and(tf.not_equal(ids, 0), tf.not_equal(ids, end_id))
+        tags = tf.ragged.boolean_mask(tf.gather(table, best), real)
+        tokens = tf.ragged.boolean_mask(
+            tf.gather(tf.constant(source_tokenizer.get_vocabulary()), ids), real
+        )
+        return {
+            "tags": tf.strings.reduce_join(tags, axis=-1, separator=" "),
+            "tokens": tf.strings.reduce_join(tokens, axis=-1, separator=" "),
+        }
+
+    def empty():
+        return {"tags": tf.zeros([0], tf.string), "tokens": tf.zeros([0], tf.string)}
+
+    return lambda texts: _empty_guard(texts, run, empty)
+
+
+def _label_names(argument, labels, count):
+    if labels is None:
+        return [str(index) for index in range(max(count, 2))]
+    labels = [str(label) for label in labels]
+    if len(labels) != max(count, 2):
+        raise ValueError(
+            f"`{argument}` must name the model's {max(count, 2)} classes. "
+            f"Received: {len(labels)} names"
+        )
+    return labels
+
+
+def _write_atomically(archive, path, overwrite):
+    """Writes into a temporary sibling folder and renames it: no half-written model."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(
+            f"`path` already exists; pass overwrite=True to replace it. Received: path={path!r}"
+        )
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".keras-seq-export-", dir=parent)
+    try:
+        archive.write_out(staging, verbose=False)
+        if os.path.exists(path):
+            retired = tempfile.mkdtemp(prefix=".keras-seq-old-", dir=parent)
+            os.replace(path, os.path.join(retired, "model"))
+            os.replace(staging, path)
+            shutil.rmtree(retired)
+        else:
+            os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging)
+    return path
+
+
+def export_text_model(
+    model,
+    path,
+    source_tokenizer,
+    target_tokenizer=None,
+    *,
+    method="beam",
+    beam_width=4,
+    max_length=None,
+    length_penalty=0.0,
+    num_return=1,
+    labels=None,
+    overwrite=False,
+):
+    """Exports a text model as a SavedModel that takes raw strings.
+
+    The SavedModel holds the tokenizers, the model and, for generative models, the
+    whole decoding loop with its settings baked in. Its `serving_default` signature
+    takes `texts`, a `tf.string` tensor of shape `(batch_size,)`, and returns:
+
+    - `Seq2Seq`: `outputs` (the detokenized strings; `(batch_size, num_return)`
+      with `num_return > 1`) and `scores` (log-probabilities, length-penalised).
+    - `ManyToOne` classifier: `labels` (class names) and `probabilities`.
+    - `ManyToMany` tagger: `tags` (one tag per token, space separated) and `tokens`
+      (the tokens they belong to, space separated).
+
+    Loading needs only TensorFlow (plus `tensorflow_text` when a subword tokenizer's
+    ops are used): `tf.saved_model.load(path).signatures["serving_default"](
+    texts=tf.constant(["..."]))`. An empty batch gives an empty batch. The model is
+    written to a temporary folder beside `path` and renamed, so an interrupted
+    export never leaves a half-written model.
+
+    Args:
+        model: `keras_seq.models.Seq2Seq`, `ManyToOne` or `ManyToMany` on token ids.
+        path: str or path-like. Destination folder.
+        source_tokenizer: `keras_seq.data` tokenizer of the inputs.
+        target_tokenizer: `keras_seq.data` tokenizer of the outputs (Seq2Seq only).
+        method: str. `"beam"` or `"greedy"` (Seq2Seq). Defaults to `"beam"`.
+        beam_width: int. Defaults to `4`.
+        max_length: int or None. Defaults to the model's `max_length`.
+        length_penalty: float. GNMT alpha. Defaults to `0.0`.
+        num_return: int. Hypotheses per input (beam search). Defaults to `1`.
+        labels: list of str or None. Class or tag names (classifier, tagger).
+            Defaults to the class indices as strings.
+        overwrite: bool. Replace an existing folder. Defaults to `False`.
+
+    Returns:
+        The absolute path written.
+
+    Example:
+    >>> import tensorflow as tf, keras_seq as ks
+    >>> pairs = [("one two", "un deux"), ("two one", "deux un")]
+    >>> src, tgt = ks.data.WordTokenizer(), ks.data.WordTokenizer()
+    >>> src.adapt([s for s, _ in pairs]); tgt.adapt([t for _, t in pairs])
+    >>> model = ks.models.Seq2Seq(
+    ...     ks.layers.RNNEncoder(src.vocabulary_size, 8, 16),
+    ...     ks.layers.RNNDecoder(tgt.vocabulary_size, 8, 16, attention="luong"),
+    ...     max_length=5)
+    >>> path = ks.export.export_text_model(model, "/tmp/ks-doc-translator", src, tgt,
+    ...                                    overwrite=True)
+    >>> serve = tf.saved_model.load(path).signatures["serving_default"]
+    >>> sorted(serve(texts=tf.constant(["one two"])))
+    ['outputs', 'scores']
+    """
+    archive = keras.export.ExportArchive()
+    if isinstance(model, DecoderModel):
+        if not hasattr(model, "encoder"):
+            raise TypeError(
+                "export_text_model serves text-to-text models (Seq2Seq); a OneToMany "
+                "takes labels or vectors: use model.export() for it."
+            )
+        check_method(method)
+        if method == "sample":
+            raise ValueError(
+                "An exported translator decodes deterministically: use method='beam' or "
+                "'greedy'. Received: method='sample'"
+            )
+        settings = model._settings(method, beam_width, max_length, length_penalty, num_return)
+        endpoint = _translator_endpoint(model, source_tokenizer, target_tokenizer, settings)
+        if not model.built:
+            model.build(model._unknown_inputs_shape())
+        tracked = [model, source_tokenizer, target_tokenizer]
+    elif isinstance(model, ManyToOne) and model.vocab_size is not None:
+        endpoint = _classifier_endpoint(model, source_tokenizer, labels)
+        tracked = [model, source_tokenizer]
+    elif isinstance(model, ManyToMany) and model.vocab_size is not None:
+        endpoint = _tagger_endpoint(model, source_tokenizer, labels)
+        tracked = [model, source_tokenizer]
+    else:
+        raise TypeError(
+            "`model` must be a Seq2Seq, or a ManyToOne/ManyToMany on token ids. "
+            f"Received: model={model!r}"
+        )
+    if not model.built:
+        model.build((None, None))
+    for item in tracked:
+        archive.track(item)
+    archive.add_endpoint("serving_default", endpoint, input_signature=[TEXTS])
+    return _write_atomically(archive, path, overwrite)

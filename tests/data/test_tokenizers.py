@@ -1,0 +1,293 @@
+"""Tokenizers: round trips, reserved ids, unknown tokens, serialization, graphs, bad input."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keras_seq.data import CharTokenizer, SubwordTokenizer, Tokenizer, WordTokenizer
+from tests.data._sentences import sentence
+
+ENGLISH = [
+    "It wasn't difficult.",
+    "Tom's dog doesn't like cats, does it?",
+    "I'd've thought so... (maybe) \"yes\" or no!",
+    "The U.S. costs $5.50, i.e. 50% off.",
+    "'Hello,' she said.",
+    "Call me at 10:30 on 1,000 e-mails.",
+]
+FRENCH = [
+    "Qui est-ce?",
+    "C'est l'homme d'affaires qu'il a vu.",
+    "Aujourd'hui, j'ai mangé une crème brûlée à Noël.",
+    "Élève, ça va?",
+    "« Bonjour » dit-il.",
+]
+GERMAN = [
+    "Wie geht's?",
+    "Der Straße entlang: Äpfel, Öl und Übermut!",
+    "Er hat's eilig.",
+    "Er sagte: „Ich hab' keine Lust.“ – „Warum?“",
+    "Tom hat ein hieb- und stichfestes Alibi für 100.000 $ und -5 Grad.",
+]
+ALL = ENGLISH + FRENCH + GERMAN
+
+TOKENIZERS = {
+    "char": lambda: CharTokenizer(),
+    "word": lambda: WordTokenizer(),
+    "subword": lambda: SubwordTokenizer(max_tokens=400),
+}
+
+
+def text(tensor):
+    return [t.decode("utf-8") for t in np.asarray(tensor).ravel()]
+
+
+@pytest.fixture(scope="module", params=sorted(TOKENIZERS))
+def adapted(request):
+    tokenizer = TOKENIZERS[request.param]()
+    tokenizer.adapt(ALL * 3)
+    return tokenizer
+
+
+def test_round_trip_on_english_french_german(adapted):
+    assert text(adapted.decode(adapted.encode(ALL))) == ALL
+
+
+def test_french_typographic_spaces_are_normalised_and_dropped_before_marks():
+    tokenizer = WordTokenizer()
+    tokenizer.adapt(["Cours\u202f!", "Qui est-ce\u00a0?"])
+    ids = tokenizer.encode(["Cours\u202f!", "Cours !", "Cours!"])
+    assert np.array_equal(ids[0], ids[1]) and np.array_equal(ids[1], ids[2])
+    assert text(tokenizer.decode(ids)) == ["Cours!"] * 3
+
+
+def test_accents_and_case_are_kept_unless_lowercase():
+    cased = WordTokenizer()
+    cased.adapt(["Élève À Noël"])
+    assert {"Élève", "À", "Noël"} <= set(cased.get_vocabulary())
+    lowered = WordTokenizer(lowercase=True)
+    lowered.adapt(["Élève À Noël"])
+    assert {"élève", "à", "noël"} <= set(lowered.get_vocabulary())
+    assert text(lowered.decode(lowered.encode("ÉLÈVE à NOËL"))) == ["élève à noël"]
+
+
+def test_punctuation_and_clitics_are_separate_tokens():
+    tokenizer = WordTokenizer()
+    tokenizer.adapt(["It wasn't difficult.", "l'homme est-ce"])
+    tokens = [tokenizer.id_to_token(i) for i in tokenizer.encode("It wasn't difficult.").numpy()]
+    assert tokens == ["It", "wasn", "'t", "difficult", ".", "[END]"]
+    tokens = [tokenizer.id_to_token(i) for i in tokenizer.encode("l'homme est-ce").numpy()]
+    assert tokens == ["l'", "homme", "est", "@-@", "ce", "[END]"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sentences=st.lists(sentence, min_size=1, max_size=12))
+def test_word_round_trip_on_generated_sentences(sentences):
+    tokenizer = WordTokenizer()
+    tokenizer.adapt(sentences)
+    assert text(tokenizer.decode(tokenizer.encode(sentences))) == sentences
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sentences=st.lists(sentence, min_size=1, max_size=12))
+def test_subword_round_trip_on_generated_sentences(sentences):
+    tokenizer = SubwordTokenizer(max_tokens=2000)
+    tokenizer.adapt(sentences)
+    assert text(tokenizer.decode(tokenizer.encode(sentences))) == sentences
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=st.lists(st.text(min_size=0, max_size=20), min_size=1, max_size=6))
+def test_char_round_trip_on_any_text_up_to_whitespace(raw):
+    tokenizer = CharTokenizer()
+    tokenizer.adapt(raw)
+    normalised = [" ".join("".join(c if c.isprintable() else " " for c in s).split()) for s in raw]
+    # Python's split and RE2's [\s\pZ] agree on printable text; control characters aside.
+    tokenizer.adapt(normalised)
+    assert text(tokenizer.decode(tokenizer.encode(normalised))) == normalised
+
+
+@pytest.mark.parametrize("name", sorted(TOKENIZERS))
+def test_reserved_ids_are_stable(name):
+    tokenizer = TOKENIZERS[name]()
+    tokenizer.adapt(["[END] [PAD] a b c", "a b"] * 3)
+    assert (tokenizer.pad_id, tokenizer.start_id, tokenizer.end_id, tokenizer.unknown_id) == (
+        0,
+        1,
+        2,
+        3,
+    )
+    assert tokenizer.get_vocabulary()[:4] == ["[PAD]", "[START]", "[END]", "[UNK]"]
+    ids = tokenizer.encode(["[END]", ""], add_start=True).numpy()
+    assert ids[0, 0] == 1 and ids[1, :2].tolist() == [1, 2]
+    assert 2 not in ids[0, 1:-1].tolist() and ids[0, -1] == 2  # the text "[END]" is no end id
+
+
+@pytest.mark.parametrize("name", sorted(TOKENIZERS))
+def test_every_row_ends_with_end_id_and_pads_with_zero(name):
+    tokenizer = TOKENIZERS[name]()
+    tokenizer.adapt(ALL)
+    ids = tokenizer.encode(["Qui est-ce?", "", ALL[2]]).numpy()
+    lengths = (ids != 0).sum(axis=1)
+    assert ids.dtype == np.int32
+    assert [row[n - 1] for row, n in zip(ids, lengths)] == [2, 2, 2]
+    assert all((row[n:] == 0).all() for row, n in zip(ids, lengths))
+    no_end = tokenizer.encode(["Qui est-ce?"], add_end=False).numpy()
+    assert 2 not in no_end.tolist()[0]
+
+
+def test_unknown_words_map_to_unknown_id():
+    tokenizer = WordTokenizer()
+    tokenizer.adapt(["the cat sat."])
+    ids = tokenizer.encode("the dog sat.").numpy().tolist()
+    assert ids == [tokenizer.token_to_id("the"), 3, tokenizer.token_to_id("sat"), 4, 2]
+    assert text(tokenizer.decode(ids)) == ["the [UNK] sat."]
+    chars = CharTokenizer()
+    chars.adapt(["abc"])
+    assert chars.encode("abz").numpy().tolist() == [
+        chars.token_to_id("a"),
+        chars.token_to_id("b"),
+        3,
+        2,
+    ]
+
+
+def test_decode_drops_everything_after_the_first_end_and_pad_start():
+    tokenizer = WordTokenizer(vocabulary=["hello", "world", "."])
+    hello, world, dot = 4, 5, 6
+    ids = [[1, hello, 0, world, 2, dot, dot], [hello, world, dot, 0, 0, 0, 0]]
+    assert text(tokenizer.decode(ids)) == ["hello world", "hello world."]
+    assert text(tokenizer.decode([1, 2, hello])) == [""]
+
+
+def test_max_tokens_and_min_frequency_limit_the_vocabulary():
+    texts = ["a a a b b c"]
+    tokenizer = WordTokenizer(max_tokens=6)
+    tokenizer.adapt(texts)
+    assert tokenizer.get_vocabulary()[4:] == ["a", "b"]
+    tokenizer = WordTokenizer(min_frequency=3)
+    tokenizer.adapt(texts)
+    assert tokenizer.get_vocabulary()[4:] == ["a"]
+
+
+def test_pre_split_adapt_and_lookup_keep_words_whole():
+    tokenizer = WordTokenizer()
+    tokenizer.adapt([["do", "n't", "U.S."], ["go", "."]])
+    assert {"n't", "U.S."} <= set(tokenizer.get_vocabulary())
+    ids = tokenizer.lookup([["do", "n't"], ["U.S.", "zzz"]])
+    assert ids.to_list() == [
+        [tokenizer.token_to_id("do"), tokenizer.token_to_id("n't")],
+        [tokenizer.token_to_id("U.S."), 3],
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(TOKENIZERS))
+def test_config_round_trip_keeps_the_vocabulary(name):
+    tokenizer = TOKENIZERS[name]()
+    tokenizer.adapt(ALL * 3)
+    clone = type(tokenizer).from_config(tokenizer.get_config())
+    assert clone.get_vocabulary() == tokenizer.get_vocabulary()
+    assert np.array_equal(clone.encode(ALL), tokenizer.encode(ALL))
+    revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(tokenizer))
+    assert type(revived) is type(tokenizer)
+    assert revived.get_vocabulary() == tokenizer.get_vocabulary()
+
+
+def test_keras_file_and_export_of_a_model_holding_a_tokenizer(adapted, tmp_path):
+    inputs = keras.Input(shape=(), dtype="string")
+    ids = adapted(inputs)
+    embedded = keras.layers.Embedding(adapted.vocabulary_size, 4, mask_zero=True)(ids)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling1D()(embedded))
+    batch = tf.constant(ALL)
+    expected = model(batch)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    tokenizer = next(layer for layer in loaded.layers if isinstance(layer, Tokenizer))
+    assert type(tokenizer) is type(adapted)
+    assert tokenizer.get_vocabulary() == adapted.get_vocabulary()
+    np.testing.assert_allclose(loaded(batch), expected, atol=1e-6)
+    model.export(str(tmp_path / "exported"), verbose=False)
+    exported = tf.saved_model.load(str(tmp_path / "exported"))  # keep: it owns the tables
+    np.testing.assert_allclose(exported.serve(batch), expected, atol=1e-6)
+
+
+def test_encode_decode_inside_tf_function_and_saved_model(adapted, tmp_path):
+    eager_ids = adapted.encode(ALL)
+    eager_texts = adapted.decode(eager_ids)
+    encode = tf.function(lambda texts: adapted.encode(texts))
+    decode = tf.function(lambda ids: adapted.decode(ids))
+    np.testing.assert_array_equal(encode(tf.constant(ALL)), eager_ids)
+    assert text(decode(eager_ids)) == text(eager_texts)
+
+    class Module(tf.Module):
+        def __init__(self, tokenizer):
+            super().__init__()
+            self.tokenizer = tokenizer
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def encode(self, texts):
+            return self.tokenizer.encode(texts)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        def decode(self, ids):
+            return self.tokenizer.decode(ids)
+
+    tf.saved_model.save(Module(adapted), str(tmp_path / "module"))
+    reloaded = tf.saved_model.load(str(tmp_path / "module"))
+    np.testing.assert_array_equal(reloaded.encode(tf.constant(ALL)), eager_ids)
+    assert text(reloaded.decode(eager_ids)) == ALL
+
+
+def test_encode_inside_tf_data_map(adapted):
+    dataset = tf.data.Dataset.from_tensor_slices(ALL).batch(4).map(adapted.encode)
+    rows = [row[row != 0].tolist() for batch in dataset for row in batch.numpy()]
+    expected = [row[row != 0].tolist() for row in adapted.encode(ALL).numpy()]
+    assert rows == expected
+
+
+def test_scalar_and_column_inputs():
+    tokenizer = WordTokenizer()
+    tokenizer.adapt(["a b c"])
+    single = tokenizer.encode("a b")
+    assert single.shape == (3,)
+    assert tokenizer.decode(single).numpy() == b"a b"
+    column = tokenizer.encode(np.array([["a"], ["b c"]]))
+    assert column.shape == (2, 3)
+
+
+def test_bad_input_is_reported():
+    tokenizer = WordTokenizer()
+    with pytest.raises(ValueError, match="adapt"):
+        tokenizer.encode(["a"])
+    with pytest.raises(ValueError, match="must not be empty"):
+        tokenizer.adapt([])
+    with pytest.raises(TypeError, match="only strings"):
+        tokenizer.adapt(["a", 3])
+    tokenizer.adapt(["a b"])
+    with pytest.raises(TypeError, match="texts"):
+        tokenizer.encode(42)
+    with pytest.raises(TypeError, match="dtype int32"):
+        tokenizer.encode(tf.constant([1, 2]))
+    with pytest.raises(ValueError, match="must not be empty"):
+        tokenizer.encode([])
+    with pytest.raises(ValueError, match="Received: id 99"):
+        tokenizer.decode([[4, 99]])
+    with pytest.raises(TypeError, match="integer token ids"):
+        tokenizer.decode([[0.5]])
+    with pytest.raises(ValueError, match="max_tokens"):
+        WordTokenizer(max_tokens=2)
+    with pytest.raises(TypeError, match="lowercase"):
+        WordTokenizer(lowercase="yes")
+    with pytest.raises(ValueError, match="reserved tokens"):
+        WordTokenizer(vocabulary=["a", "[END]"])
+    with pytest.raises(TypeError, match="list of strings"):
+        CharTokenizer().adapt([["a", "b"]])
+
+
+def test_out_of_range_ids_in_a_graph_decode_as_unknown():
+    tokenizer = WordTokenizer(vocabulary=["a"])
+    decode = tf.function(lambda ids: tokenizer.decode(ids))
+    assert text(decode(tf.constant([[4, 99, -1]]))) == ["a [UNK] [UNK]"]

@@ -1,0 +1,193 @@
+"""export_text_model: raw strings in, strings out, served without keras_seq or keras_hub."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_seq as ks
+from keras_seq.export import export_text_model
+
+PAIRS = [
+    ("one two three", "un deux trois"),
+    ("three two one", "trois deux un"),
+    ("two three", "deux trois"),
+    ("one", "un"),
+    ("Où est-il ?", "Where is he?"),
+]
+BATCH = [
+    "one two three",
+    "",  # empty
+    "zzz qqq",  # only unknown words
+    " ".join(["one two three"] * 40),  # very long
+    "Où est-il ?",  # non-ASCII
+]
+
+
+@pytest.fixture(scope="module")
+def translator():
+    source, target = ks.data.WordTokenizer(), ks.data.WordTokenizer()
+    source.adapt([s for s, _ in PAIRS])
+    target.adapt([t for _, t in PAIRS])
+    model = ks.models.Seq2Seq(
+        ks.layers.RNNEncoder(source.vocabulary_size, 16, 32, bidirectional=True),
+        ks.layers.RNNDecoder(target.vocabulary_size, 16, 32, attention="luong"),
+        max_length=8,
+    )
+    model.compile(keras.optimizers.Adam(1e-2))
+    sources = source.encode([s for s, _ in PAIRS])
+    targets = target.encode([t for _, t in PAIRS], add_end=False)
+    model.fit(sources, targets, epochs=40, verbose=0)
+    return model, source, target
+
+
+def in_process(model, source, target, texts, **kwargs):
+    ids, scores = model.generate(source.encode(texts), return_scores=True, **kwargs)
+    return [s.decode() for s in target.decode(ids).numpy()], scores.numpy()
+
+
+SERVE = textwrap.dedent(
+    """
+    import json, sys
+    import tensorflow as tf
+    serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+    result = serve(texts=tf.constant(json.loads(sys.argv[2])))
+    assert not any(m.split(".")[0] in ("keras_seq", "keras_hub") for m in sys.modules), \\
+        sorted(m for m in sys.modules if m.startswith(("keras_seq", "keras_hub")))
+    print(json.dumps({"outputs": [s.decode() for s in result["outputs"].numpy()],
+                      "scores": result["scores"].numpy().tolist()}))
+    """
+)
+
+
+@pytest.mark.parametrize("method", ["beam", "greedy"])
+def test_fresh_process_serves_exactly_what_generate_gives(translator, method, tmp_path):
+    model, source, target = translator
+    expected, scores = in_process(model, source, target, BATCH, method=method)
+    assert expected[0] == "un deux trois"  # the model learned the toy pairs
+    path = export_text_model(model, tmp_path / "translator", source, target, method=method)
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE, path, json.dumps(BATCH)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    assert served["outputs"] == expected
+    np.testing.assert_allclose(served["scores"], scores, atol=1e-5)
+
+
+def test_saved_model_cli_runs_the_signature(translator, tmp_path):
+    model, source, target = translator
+    path = export_text_model(model, tmp_path / "translator", source, target)
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    result = subprocess.run(
+        [
+            cli,
+            "run",
+            "--dir",
+            path,
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "serving_default",
+            "--input_exprs",
+            'texts=["one two three"]',
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "un deux trois" in result.stdout
+
+
+def test_n_best_lists_and_empty_batches(translator, tmp_path):
+    model, source, target = translator
+    path = export_text_model(model, tmp_path / "nbest", source, target, beam_width=4, num_return=3)
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    result = serve(texts=tf.constant(BATCH[:2]))
+    assert result["outputs"].shape == (2, 3) and result["scores"].shape == (2, 3)
+    assert result["outputs"][0, 0].numpy().decode() == "un deux trois"
+    empty = serve(texts=tf.constant([], tf.string))
+    assert empty["outputs"].shape == (0, 3)
+
+
+def test_bad_inputs_to_the_exported_model(translator, tmp_path):
+    model, source, target = translator
+    serve = tf.saved_model.load(
+        export_text_model(model, tmp_path / "translator", source, target)
+    ).signatures["serving_default"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a string"):
+        serve(texts=tf.constant([1, 2]))
+    with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="shape|rank"):
+        serve(texts=tf.constant([["one", "two"]]))
+
+
+def test_export_is_atomic_and_refuses_to_overwrite(translator, tmp_path, monkeypatch):
+    model, source, target = translator
+    path = tmp_path / "translator"
+    export_text_model(model, path, source, target, method="greedy")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        export_text_model(model, path, source, target)
+
+    def crash(obj, export_dir, *args, **kwargs):
+        with open(os.path.join(export_dir, "saved_model.pb"), "w") as half_written:
+            half_written.write("partial")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tf.saved_model, "save", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        export_text_model(model, path, source, target, overwrite=True)
+    assert sorted(os.listdir(tmp_path)) == ["translator"]  # no staging folder left behind
+    assert tf.saved_model.load(str(path)) is not None  # the previous export is intact
+
+
+def test_classifier_and_tagger_exports(tmp_path):
+    texts = ["good film", "bad film", "good good", "bad bad"]
+    tokenizer = ks.data.WordTokenizer()
+    tokenizer.adapt(texts)
+    classifier = ks.models.ManyToOne(vocab_size=tokenizer.vocabulary_size, units=8, num_outputs=2)
+    classifier.compile(keras.optimizers.Adam(5e-2), "sparse_categorical_crossentropy")
+    classifier.fit(tokenizer.encode(texts), np.array([1, 0, 1, 0]), epochs=30, verbose=0)
+    serve = tf.saved_model.load(
+        export_text_model(classifier, tmp_path / "clf", tokenizer, labels=["neg", "pos"])
+    ).signatures["serving_default"]
+    result = serve(texts=tf.constant(["good film", "bad film", ""]))
+    assert [s.decode() for s in result["labels"].numpy()[:2]] == ["pos", "neg"]
+    np.testing.assert_allclose(
+        result["probabilities"],
+        classifier.predict(tokenizer.encode(["good film", "bad film", ""]), verbose=0),
+        atol=1e-6,
+    )
+
+    tagger = ks.models.ManyToMany(vocab_size=tokenizer.vocabulary_size, units=8, num_outputs=3)
+    serve = tf.saved_model.load(
+        export_text_model(tagger, tmp_path / "tagger", tokenizer, labels=["A", "B", "C"])
+    ).signatures["serving_default"]
+    result = serve(texts=tf.constant(["good film", "bad unknownword film"]))
+    assert [s.decode() for s in result["tokens"].numpy()] == ["good film", "bad [UNK] film"]
+    assert [len(s.split()) for s in result["tags"].numpy()] == [2, 3]
+    assert serve(texts=tf.constant([], tf.string))["tags"].shape == (0,)
+
+
+def test_bad_export_arguments(translator, tmp_path):
+    model, source, target = translator
+    with pytest.raises(ValueError, match="method='sample'"):
+        export_text_model(model, tmp_path / "x", source, target, method="sample")
+    small = ks.data.WordTokenizer()
+    small.adapt(["a"])
+    large = ks.data.WordTokenizer()
+    large.adapt([" ".join(f"word{index}" for index in range(100))])
+    with pytest.raises(ValueError, match="out of range"):
+        export_text_model(model, tmp_path / "x", large, target)
+    with pytest.raises(TypeError, match="source_tokenizer"):
+        export_text_model(model, tmp_path / "x", None, target)
+    with pytest.raises(TypeError, match="`model` must be"):
+        export_text_model(ks.models.ManyToOne(input_dim=3, units=4), tmp_path / "x", small)
