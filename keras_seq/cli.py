@@ -10,7 +10,12 @@ import sys
 
 from keras_seq.version import __version__
 
-SUBCOMMAND_MODULES = ("keras_seq.bleu_command",)
+SUBCOMMAND_MODULES = (
+    "keras_seq.demo_command",
+    "keras_seq.train_command",
+    "keras_seq.translate_command",
+    "keras_seq.bleu_command",
+)
 
 
 def build_parser():

@@ -1,0 +1,113 @@
+"""Shared pieces of the applications: data loading, decoding evaluation, tables, plots."""
+
+import gzip
+import os
+import random
+
+import keras
+import numpy as np
+
+import keras_seq as ks
+
+
+def load_pairs(language, data, max_pairs, seed):
+    """`(train, validation, test)` Anki pairs: from the loader (`data` None, or a folder
+    laid out like shared/data) or from a local `English<TAB>Other` file (.txt or .txt.gz),
+    shuffled with `seed` and cut 80/10/10."""
+    if data is None or os.path.isdir(data):
+        return tuple(
+            ks.datasets.anki.load_data(language, max_pairs=max_pairs, seed=seed, data_dir=data)
+        )
+    opener = gzip.open if data.endswith(".gz") else open
+    with opener(data, "rt", encoding="utf-8") as handle:
+        pairs = [tuple(line.rstrip("\n").split("\t")[:2]) for line in handle if "\t" in line]
+    random.Random(seed).shuffle(pairs)
+    pairs = pairs[:max_pairs] if max_pairs else pairs
+    train_end, validation_end = int(0.8 * len(pairs)), int(0.9 * len(pairs))
+    return pairs[:train_end], pairs[train_end:validation_end], pairs[validation_end:]
+
+
+def short_pairs(pairs, source_tokenizer, target_tokenizer, max_tokens):
+    """The pairs whose two sides have at most `max_tokens` tokens (end token excluded)."""
+
+    def lengths(tokenizer, texts):
+        ids = keras.ops.convert_to_numpy(tokenizer.encode(texts))
+        return (ids != 0).sum(axis=1) - 1
+
+    sources = lengths(source_tokenizer, [s for s, _ in pairs])
+    targets = lengths(target_tokenizer, [t for _, t in pairs])
+    return [
+        pair for pair, s, t in zip(pairs, sources, targets) if s <= max_tokens and t <= max_tokens
+    ]
+
+
+def translate(model, source_tokenizer, target_tokenizer, sources, batch_size=128, **settings):
+    outputs = []
+    for start in range(0, len(sources), batch_size):
+        ids = model.generate(
+            source_tokenizer.encode(sources[start : start + batch_size]), **settings
+        )
+        outputs.extend(
+            text.decode("utf-8")
+            for text in keras.ops.convert_to_numpy(target_tokenizer.decode(ids))
+        )
+    return outputs
+
+
+def perplexity(model, source_tokenizer, target_tokenizer, pairs, batch_size=128):
+    """exp of the mean per-token cross-entropy (end token included) under teacher forcing."""
+    sources = source_tokenizer.encode([s for s, _ in pairs])
+    targets = target_tokenizer.encode([t for _, t in pairs], add_end=False)
+    loss = model.evaluate(sources, targets, batch_size=batch_size, verbose=0, return_dict=True)[
+        "loss"
+    ]
+    return float(np.exp(loss))
+
+
+def print_table(header, rows):
+    print("\n| " + " | ".join(header) + " |")
+    print("| " + " | ".join("---" for _ in header) + " |")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+
+
+def plot_attention(model, source_tokenizer, target_tokenizer, sources, path, tokens_of):
+    """One heat map per source sentence: source tokens across, output tokens down."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    source_ids = keras.ops.convert_to_numpy(source_tokenizer.encode(sources))
+    generated = keras.ops.convert_to_numpy(model.generate(source_ids, method="beam"))
+    figure, axes = plt.subplots(1, len(sources), figsize=(6 * len(sources), 5.5), squeeze=False)
+    for axis, source, source_row, output_row in zip(axes[0], sources, source_ids, generated):
+        ends = np.flatnonzero(output_row == model.end_id)
+        length = int(ends[0]) + 1 if len(ends) else len(output_row)
+        decoder_inputs = np.concatenate([[model.start_id], output_row[: length - 1]])[None]
+        states, memory, mask, _ = model._condition(source_row[None])
+        _, weights = model.decoder(
+            decoder_inputs.astype("int32"),
+            initial_state=states,
+            memory=memory,
+            memory_mask=mask,
+            return_attention=True,
+        )
+        source_tokens = tokens_of(source_tokenizer, source_row) + ["</s>"]
+        output_tokens = tokens_of(target_tokenizer, output_row[: length - 1]) + ["</s>"]
+        weights = keras.ops.convert_to_numpy(weights)[0, : len(output_tokens), : len(source_tokens)]
+        axis.imshow(weights, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
+        axis.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
+        axis.set_yticks(range(len(output_tokens)), output_tokens)
+        axis.set_xlabel("source tokens")
+        axis.set_ylabel("generated tokens")
+        axis.set_title(source, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def word_tokens(tokenizer, ids):
+    vocabulary = tokenizer.get_vocabulary()
+    return [vocabulary[i] for i in ids if i not in (0, tokenizer.start_id, tokenizer.end_id)]

@@ -1,0 +1,173 @@
+"""English -> French (or German, ...) translation on Tatoeba pairs with a Seq2Seq + attention.
+
+Trains with validation BLEU (`BleuCallback`) and keeps the best checkpoint
+(`ModelCheckpoint(monitor="val_bleu")`), then reports test BLEU for greedy and beam
+search (2, 4, 8; with and without length penalty), exports a string-to-string
+SavedModel and plots attention alignments.
+
+    python applications/translation.py --epochs 10 --output translation-run
+    python applications/translation.py --quick      # a CPU-minutes smoke run
+"""
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common  # noqa: E402
+import keras  # noqa: E402
+
+import keras_seq as ks  # noqa: E402  (sets the TensorFlow backend before Keras loads)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", default="fra", help="Anki language code (fra, deu)")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="a local English<TAB>Other file, or a folder laid out like "
+        "shared/data (default: $KERAS_SEQ_DATA, else download)",
+    )
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-pairs", type=int, default=None)
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=12,
+        help="keep pairs whose sides have at most this many tokens",
+    )
+    parser.add_argument("--units", type=int, default=256)
+    parser.add_argument("--output", default="translation-run")
+    parser.add_argument(
+        "--quick", action="store_true", help="small data and model, 2 epochs: a smoke run for CI"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.max_pairs, args.epochs, args.units, args.max_tokens = 30000, 5, 128, 6
+        args.batch_size = 32
+    return args
+
+
+def build_model(source_vocabulary, target_vocabulary, units, max_length):
+    model = ks.models.Seq2Seq(
+        ks.layers.RNNEncoder(source_vocabulary, units // 2, units // 2, bidirectional=True),
+        ks.layers.RNNDecoder(target_vocabulary, units // 2, units, attention="luong", dropout=0.2),
+        max_length=max_length,
+    )
+    model.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"])
+    return model
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.time()
+    keras.utils.set_random_seed(args.seed)
+    os.makedirs(args.output, exist_ok=True)
+    train, validation, test = _common.load_pairs(args.lang, args.data, args.max_pairs, args.seed)
+    source = ks.data.WordTokenizer(max_tokens=12000, min_frequency=2)
+    target = ks.data.WordTokenizer(max_tokens=16000, min_frequency=2)
+    source.adapt([s for s, _ in train])
+    target.adapt([t for _, t in train])
+    train, validation, test = (
+        _common.short_pairs(part, source, target, args.max_tokens)
+        for part in (train, validation, test)
+    )
+    test = test[:1000]
+    print(
+        f"{args.lang}: {len(train)} training, {len(validation)} validation, {len(test)} "
+        f"test pairs of at most {args.max_tokens} tokens; vocabularies "
+        f"{source.vocabulary_size} / {target.vocabulary_size}"
+    )
+
+    model = build_model(
+        source.vocabulary_size, target.vocabulary_size, args.units, max_length=args.max_tokens + 4
+    )
+    untrained_bleu = ks.metrics.corpus_bleu(
+        _common.translate(model, source, target, [s for s, _ in test], method="greedy"),
+        [t for _, t in test],
+    ).score
+    checkpoint = os.path.join(args.output, "best.keras")
+    history = model.fit(
+        ks.data.seq2seq_dataset(train, source, target, args.batch_size, seed=args.seed),
+        epochs=args.epochs,
+        callbacks=[
+            ks.callbacks.BleuCallback(
+                [s for s, _ in validation],
+                [t for _, t in validation],
+                source_tokenizer=source,
+                target_tokenizer=target,
+                method="greedy",
+                max_samples=500,
+                num_examples=2,
+            ),
+            keras.callbacks.ModelCheckpoint(
+                checkpoint, monitor="val_bleu", mode="max", save_best_only=True
+            ),
+        ],
+        verbose=2,
+    )
+    model = keras.models.load_model(checkpoint)
+
+    sources, references = [s for s, _ in test], [t for _, t in test]
+    # min_length=1: an empty translation is never the answer, however likely the model
+    # finds an immediate end token.
+    settings = [("greedy", {"method": "greedy", "min_length": 1})]
+    for width in (2, 4, 8):
+        settings.append((f"beam {width}", {"method": "beam", "beam_width": width, "min_length": 1}))
+    settings.append(
+        (
+            "beam 4, length penalty 0.6",
+            {"method": "beam", "beam_width": 4, "length_penalty": 0.6, "min_length": 1},
+        )
+    )
+    results, signature = [], None
+    for name, options in settings:
+        bleu = ks.metrics.corpus_bleu(
+            _common.translate(model, source, target, sources, **options), references
+        )
+        signature = bleu.signature
+        results.append((name, bleu.score))
+    _common.print_table(
+        ["decoding", "test BLEU"],
+        [(name, f"{score:.2f}") for name, score in results]
+        + [("untrained model, greedy", f"{untrained_bleu:.2f}")],
+    )
+    print(f"BLEU signature: {signature}")
+    print(
+        f"best validation BLEU {max(history.history['val_bleu']):.2f}; "
+        f"trained in {time.time() - started:.0f} s"
+    )
+
+    export_path = ks.export.export_text_model(
+        model,
+        os.path.join(args.output, "translator"),
+        source,
+        target,
+        beam_width=4,
+        overwrite=True,
+    )
+    examples = list(dict.fromkeys(sources))[:3]
+    heatmap = _common.plot_attention(
+        model,
+        source,
+        target,
+        examples,
+        os.path.join(args.output, "attention.png"),
+        _common.word_tokens,
+    )
+    print(f"SavedModel: {export_path}\nattention heat maps: {heatmap}")
+    return {
+        "bleu": dict(results),
+        "untrained_bleu": untrained_bleu,
+        "export": export_path,
+        "heatmap": heatmap,
+    }
+
+
+if __name__ == "__main__":
+    main()
