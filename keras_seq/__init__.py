@@ -16,6 +16,8 @@ from keras_seq import (  # noqa: E402
     layers,
     metrics,
     models,
+    presets,
+    schedules,
 )
 from keras_seq.version import __version__  # noqa: E402
 
@@ -30,4 +32,6 @@ __all__ = [
     "layers",
     "metrics",
     "models",
+    "presets",
+    "schedules",
 ]

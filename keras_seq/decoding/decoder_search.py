@@ -63,7 +63,7 @@ def search(
         "constants": constants,
     }
     if method == "greedy":
-        return greedy_search(step, state, **common)
+        return greedy_search(step, state, length_penalty=length_penalty, **common)
     if method == "sample":
         return sample(
             step, state, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, **common

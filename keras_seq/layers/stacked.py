@@ -65,7 +65,7 @@ class Stacked(keras.layers.Layer):
     to every layer, so padding never changes outputs at real steps or final states.
 
     cuDNN: the stack itself adds nothing that leaves the fused cuDNN path; the
-    wrapped layer's own options decide it (see `keras_seq.utils.cudnn_report`).
+    wrapped layer's own options decide it (see `keras_seq.cudnn.cudnn_report`).
 
     Args:
         layer: `keras.layers.RNN` or a `Bidirectional` of one. The layer to repeat;

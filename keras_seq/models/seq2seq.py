@@ -26,8 +26,10 @@ class Seq2Seq(DecoderModel):
     `fit` takes `(source_ids, target_ids)`: 0-padded int arrays or a `tf.data.Dataset`
     of such pairs, targets WITHOUT start or end tokens. Its `train_step` does
     teacher forcing: the decoder reads `start + target` and is trained to emit
-    `target + end`; padding never counts in the loss or in compiled metrics (they
-    receive the labels, the logits and the padding mask as sample weights).
+    `target + end`; padding never counts in the loss, and compiled metrics receive
+    the labels, the logits and the padding mask as sample weights (so accuracy skips
+    padding; `keras_seq.metrics.Bleu` ignores sample weights and reads up to the
+    first end token instead).
     Gradient clipping comes from the optimizer (`clipnorm`, `global_clipnorm`).
     `predict` and `generate` decode (greedy, beam search or sampling).
 
