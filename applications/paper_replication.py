@@ -42,9 +42,12 @@ def parse_args(argv=None):
     parser.add_argument("--max-tokens", type=int, default=8)
     parser.add_argument("--units", type=int, default=256)
     parser.add_argument("--output", default="paper-replication-run")
-    parser.add_argument("--quick", action="store_true",
-                        help="a CPU-minutes smoke run: small models, and only the forward "
-                        "and reversed 2-layer models")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a CPU-minutes smoke run: small models, and only the forward "
+        "and reversed 2-layer models",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.quick:

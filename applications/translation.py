@@ -152,13 +152,8 @@ def main(argv=None):
         overwrite=True,
     )
     examples = list(dict.fromkeys(sources))[:3]
-    heatmap = _common.plot_attention(
-        model,
-        source,
-        target,
-        examples,
-        os.path.join(args.output, "attention.png"),
-        _common.word_tokens,
+    heatmap = ks.plotting.plot_attention(
+        model, source, target, examples, os.path.join(args.output, "attention.png")
     )
     print(f"SavedModel: {export_path}\nattention heat maps: {heatmap}")
     return {

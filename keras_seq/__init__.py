@@ -16,6 +16,7 @@ from keras_seq import (  # noqa: E402
     layers,
     metrics,
     models,
+    plotting,
     presets,
     schedules,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "layers",
     "metrics",
     "models",
+    "plotting",
     "presets",
     "schedules",
 ]

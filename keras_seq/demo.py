@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_seq import callbacks, data, datasets, export, layers, metrics, models
+from keras_seq import callbacks, data, datasets, export, layers, metrics, models, plotting
 
 DEFAULT_EXAMPLES = [
     "3rd of March, 2021",
@@ -44,49 +44,6 @@ def evaluate(model, source_tokenizer, target_tokenizer, pairs, batch_size=256, *
     exact = float(np.mean([out == ref for out, ref in zip(outputs, references)]))
     bleu = metrics.corpus_bleu(outputs, references, tokenize="char")
     return exact, bleu, outputs
-
-
-def plot_attention(model, source_tokenizer, target_tokenizer, texts, path):
-    """Saves a heat map per text: source characters across, output characters down."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    source_ids = source_tokenizer.encode(texts)
-    generated = keras.ops.convert_to_numpy(model.generate(source_ids, method="beam"))
-    figure, axes = plt.subplots(1, len(texts), figsize=(5 * len(texts), 4.5), squeeze=False)
-    for axis, text, source_row, output_row in zip(axes[0], texts, source_ids.numpy(), generated):
-        length = (
-            int(np.argmax(output_row == model.end_id)) + 1
-            if model.end_id in output_row
-            else len(output_row)
-        )
-        decoder_inputs = np.concatenate([[model.start_id], output_row[: length - 1]])[None]
-        states, memory, mask, _ = model._condition(source_row[None])
-        _, weights = model.decoder(
-            decoder_inputs.astype("int32"),
-            initial_state=states,
-            memory=memory,
-            memory_mask=mask,
-            return_attention=True,
-        )
-        source_tokens = list(text) + ["</s>"]
-        output_tokens = list(decode_texts(target_tokenizer, output_row[None])[0]) + ["</s>"]
-        weights = keras.ops.convert_to_numpy(weights)[0, : len(output_tokens), : len(source_tokens)]
-        axis.imshow(weights, cmap="viridis", aspect="auto", vmin=0.0, vmax=1.0)
-        axis.set_xticks(
-            range(len(source_tokens)), [repr(c)[1:-1] or " " for c in source_tokens], fontsize=8
-        )
-        axis.set_yticks(range(len(output_tokens)), output_tokens, fontsize=8)
-        axis.set_xlabel("source characters")
-        axis.set_ylabel("generated characters")
-        axis.set_title(text, fontsize=10)
-    figure.suptitle("Luong attention of the dates model (beam search output)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
 
 
 def print_table(rows):
@@ -163,12 +120,13 @@ def run(
     for text, out, score in zip(examples, result["outputs"].numpy(), result["scores"].numpy()):
         print(f"  {text!r:>28} -> {out.decode()!r}  (log-prob {score:.2f})")
 
-    heatmap = plot_attention(
+    heatmap = plotting.plot_attention(
         model,
         source_tokenizer,
         target_tokenizer,
         examples[:2],
         os.path.join(output, "attention.png"),
+        title="Luong attention of the dates model (beam search output)",
     )
     model_path = os.path.join(output, "dates.keras")
     model.save(model_path)

@@ -148,6 +148,59 @@ class Seq2Seq(DecoderModel):
         check_token_ids("source_ids", source_ids, self.encoder.vocab_size)
         return ops.cast(source_ids, "int32")
 
+    def attention_weights(self, source_ids, output_ids):
+        """The decoder's attention over the source while it emits `output_ids`.
+
+        The decoder reads `start + output_ids[:, :-1]` (teacher forcing, as in training),
+        so row `t` holds the weights of the step that predicted `output_ids[:, t]`. Rows
+        after an output's end token and columns of source padding carry no meaning
+        (the latter are 0).
+
+        Args:
+            source_ids: int array of shape `(batch_size, source_length)`, 0-padded.
+            output_ids: int array of shape `(batch_size, output_length)`: targets or
+                what `generate` returned (end token included, then 0).
+
+        Returns:
+            float32 tensor of shape `(batch_size, output_length, source_length)`; each
+            row sums to 1 over the real source tokens.
+
+        Example:
+        >>> import numpy as np, keras_seq
+        >>> model = keras_seq.models.Seq2Seq(
+        ...     keras_seq.layers.RNNEncoder(20, 8, 16),
+        ...     keras_seq.layers.RNNDecoder(20, 8, 16, attention="bahdanau"), max_length=5)
+        >>> source = np.array([[5, 6, 7, 2]])
+        >>> weights = model.attention_weights(source, model.generate(source))
+        >>> tuple(weights.shape)
+        (1, 5, 4)
+        """
+        if self.decoder.attention is None:
+            raise ValueError(
+                "`attention_weights` needs a decoder with attention. Received a decoder "
+                "with attention=None"
+            )
+        source_ids = self._check_inputs(ops.convert_to_tensor(source_ids))
+        output_ids = ops.convert_to_tensor(output_ids)
+        check_token_ids("output_ids", output_ids, self.decoder.vocab_size)
+        output_ids = ops.cast(output_ids, "int32")
+        if output_ids.shape[0] != source_ids.shape[0]:
+            raise ValueError(
+                "`source_ids` and `output_ids` must hold the same number of rows. Received: "
+                f"{source_ids.shape[0]} and {output_ids.shape[0]}"
+            )
+        starts = ops.full((ops.shape(output_ids)[0], 1), self.start_id, "int32")
+        decoder_inputs = ops.concatenate([starts, output_ids[:, :-1]], axis=1)
+        states, memory, memory_mask, _ = self._condition(source_ids, training=False)
+        _, weights = self.decoder(
+            decoder_inputs,
+            initial_state=states,
+            memory=memory,
+            memory_mask=memory_mask,
+            return_attention=True,
+        )
+        return weights
+
     def get_config(self):
         return {
             **super().get_config(),

@@ -1,12 +1,11 @@
 """Bad arguments raise before any work, naming the argument and echoing the value."""
 
-import doctest
 
 import keras
 import numpy as np
 import pytest
 
-from keras_seq.decoding import beam, beam_search, greedy, greedy_search, sample, sampling
+from keras_seq.decoding import beam_search, greedy_search, sample
 from tests.decoding.decoding_fakes import RNNModel
 
 FUNCTIONS = {
@@ -151,9 +150,3 @@ def bad_step(kind):
 def test_bad_step_function_outputs(name, kind, error, fragment):
     with pytest.raises(error, match=fragment):
         decode(name, step_fn=bad_step(kind))
-
-
-@pytest.mark.parametrize("module", [greedy, beam, sampling])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

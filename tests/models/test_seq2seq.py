@@ -239,3 +239,59 @@ def test_reversing_the_source_helps_without_attention():
         )
     assert results[True][0] > results[False][0] + 0.1
     assert results[True][1] < 0.8 * results[False][1]
+
+
+@pytest.mark.parametrize("reverse_source", [False, True])
+def test_attention_weights_are_distributions_over_the_real_source(reverse_source):
+    model = Seq2Seq(
+        RNNEncoder(12, 8, 8, reverse_source=reverse_source),
+        RNNDecoder(12, 8, 16, attention="bahdanau"),
+        max_length=6,
+    )
+    outputs = to_numpy(model.generate(SOURCE, method="greedy"))
+    weights = to_numpy(model.attention_weights(SOURCE, outputs))
+    assert weights.shape == (3, 6, 4)
+    real = (SOURCE != 0)[:, None, :]
+    assert_all_close(weights.sum(-1), np.ones((3, 6)), atol=1e-5)
+    assert np.all(weights[np.broadcast_to(~real, weights.shape)] == 0)
+    # Each row alone, with more padding, attends the same way: no leaks, padding unseen.
+    for row in range(3):
+        alone = to_numpy(
+            model.attention_weights(
+                np.pad(SOURCE[row : row + 1], [(0, 0), (0, 3)]), outputs[row : row + 1]
+            )
+        )
+        assert_all_close(alone[0, :, :4], weights[row], atol=1e-5)
+
+
+def test_attention_weights_follow_source_order_when_the_source_is_reversed():
+    """Reversal is internal to the encoder: column j is still source token j. With the
+    same weights, an encoder reading sources backwards sees what a forward one sees on
+    the mirrored source, so its weights are the forward ones mirrored."""
+    forward = Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16, attention="luong"), max_length=6)
+    reverse = Seq2Seq(
+        RNNEncoder(12, 8, 8, reverse_source=True),
+        RNNDecoder(12, 8, 16, attention="luong"),
+        max_length=6,
+    )
+    source = np.array([[4, 5, 6, 7, 2]], "int32")
+    outputs = np.array([[9, 10, 2, 0, 0, 0]], "int32")
+    forward.attention_weights(source, outputs)
+    reverse.attention_weights(source, outputs)
+    # Larger weights than the initial ones, so that attention is far from uniform.
+    rng = np.random.RandomState(0)
+    forward.set_weights([3 * rng.randn(*w.shape).astype("float32") for w in forward.get_weights()])
+    reverse.set_weights(forward.get_weights())
+    expected = to_numpy(forward.attention_weights(source[:, ::-1].copy(), outputs))
+    received = to_numpy(reverse.attention_weights(source, outputs))
+    assert np.abs(received - 0.2).max() > 0.1  # not uniform
+    assert_all_close(received, expected[:, :, ::-1], atol=1e-5)
+
+
+def test_attention_weights_bad_input():
+    with pytest.raises(ValueError, match="attention=None"):
+        small_model(attention=None).attention_weights(SOURCE, TARGET)
+    with pytest.raises(ValueError, match="same number of rows"):
+        small_model().attention_weights(SOURCE, TARGET[:2])
+    with pytest.raises(TypeError, match="output_ids"):
+        small_model().attention_weights(SOURCE, TARGET.astype("float32"))

@@ -1,0 +1,36 @@
+"""Every `>>>` example in keras_seq's docstrings runs and prints what it shows."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import keras_seq
+
+
+def modules_with_examples():
+    finder = doctest.DocTestFinder()
+    names = []
+    for info in pkgutil.walk_packages(keras_seq.__path__, "keras_seq."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        if any(test.examples for test in finder.find(module)):
+            names.append(info.name)
+    return sorted(names)
+
+
+MODULES = modules_with_examples()
+
+
+def test_the_public_modules_have_examples():
+    for name in ("keras_seq.layers.stacked", "keras_seq.models.seq2seq", "keras_seq.plotting"):
+        assert name in MODULES
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed"
