@@ -1,8 +1,6 @@
 """Shared pieces of the applications: data loading, decoding evaluation, tables, plots."""
 
-import gzip
 import os
-import random
 
 import keras
 import numpy as np
@@ -13,18 +11,10 @@ import keras_seq as ks
 def load_pairs(language, data, max_pairs, seed):
     """`(train, validation, test)` Anki pairs: from the loader (`data` None, or a folder
     laid out like shared/data) or from a local `English<TAB>Other` file (.txt or .txt.gz),
-    shuffled with `seed` and cut 80/10/10."""
+    split 80/10/10 by English sentence."""
     if data is None or os.path.isdir(data):
-        return tuple(
-            ks.datasets.anki.load_data(language, max_pairs=max_pairs, seed=seed, data_dir=data)
-        )
-    opener = gzip.open if data.endswith(".gz") else open
-    with opener(data, "rt", encoding="utf-8") as handle:
-        pairs = [tuple(line.rstrip("\n").split("\t")[:2]) for line in handle if "\t" in line]
-    random.Random(seed).shuffle(pairs)
-    pairs = pairs[:max_pairs] if max_pairs else pairs
-    train_end, validation_end = int(0.8 * len(pairs)), int(0.9 * len(pairs))
-    return pairs[:train_end], pairs[train_end:validation_end], pairs[validation_end:]
+        return ks.datasets.anki.load_data(language, max_pairs=max_pairs, seed=seed, data_dir=data)
+    return ks.datasets.tsv.load_data(data, max_pairs=max_pairs, seed=seed)
 
 
 def short_pairs(pairs, source_tokenizer, target_tokenizer, max_tokens):

@@ -1,8 +1,8 @@
 """keras_seq.datasets: one `load_data` per corpus (`anki`, `ud`, `sentiment`, `dates`,
 `melodies`, `timeseries`, `shapes`), from `$KERAS_SEQ_DATA`, a checksummed download, or data
-generated or bundled by a package."""
+generated or bundled by a package; `tsv.load_data` splits your own pair file the same way."""
 
-from keras_seq.datasets import anki, dates, melodies, sentiment, shapes, timeseries, ud
+from keras_seq.datasets import anki, dates, melodies, sentiment, shapes, timeseries, tsv, ud
 from keras_seq.datasets._files import ChecksumError, DataNotFoundError
 from keras_seq.datasets._splits import Splits
 
@@ -16,5 +16,6 @@ __all__ = [
     "sentiment",
     "shapes",
     "timeseries",
+    "tsv",
     "ud",
 ]

@@ -2,7 +2,7 @@
 
 import functools
 
-from keras_seq.datasets import _files, _splits
+from keras_seq.datasets import _files, _splits, tsv
 
 # The pinned releases (see $KERAS_SEQ_DATA/anki-*-eng/README.md). manythings.org
 # serves its newest release at the same URL, so a fresh download may fail the
@@ -77,29 +77,13 @@ def load_data(language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, 
         raise ValueError(
             f"`language` must be one of {sorted(FILES)}. Received: language={language!r}"
         )
-    if max_pairs is not None and (
-        isinstance(max_pairs, bool) or not isinstance(max_pairs, int) or max_pairs < 1
-    ):
-        raise ValueError(f"`max_pairs` must be a positive int or None. Received: {max_pairs!r}")
+    tsv.check_max_pairs(max_pairs)  # before a download that could not be used
     _splits.check_split(split)
-    pairs = _read_pairs(_files.fetch(FILES[language], data_dir))
-    english = [source for source, _ in pairs]
-    if max_pairs is not None and max_pairs < len(pairs):
-        order = _splits.split_indices(len(pairs), (1.0, 0.0, 0.0), seed, groups=english)[0]
-        pairs = [pairs[i] for i in order[:max_pairs]]
-        english = [source for source, _ in pairs]
-    parts = _splits.split_indices(len(pairs), split, seed, groups=english)
-    return _splits.Splits(*([pairs[i] for i in part] for part in parts))
+    return tsv.split_pairs(
+        _read_pairs(_files.fetch(FILES[language], data_dir)), max_pairs, seed, split
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _read_pairs(path):
-    pairs = []
-    for number, line in enumerate(_files.read_text(path).split("\n"), 1):
-        if not line:
-            continue
-        columns = line.split("\t")
-        if len(columns) < 2:
-            raise ValueError(f"{path}, line {number}: expected English<TAB>translation.")
-        pairs.append((columns[0], columns[1]))
-    return tuple(pairs)
+    return tsv.read_pairs(path)
