@@ -44,7 +44,8 @@ class DataFile:
 
     Attributes:
         folder: str. Folder under `$KERAS_SEQ_DATA`.
-        local: tuple of `(file_name, sha256)`. Accepted local copies, in order.
+        local: tuple of `(file_name, sha256)`. Accepted local copies, in order; a
+            sha256 of None means "not pinned" (the copy is used unverified).
         url: str. Where to download the file (or the archive holding it).
         url_sha256: str or None. sha256 of the download, when known.
         member: str or None. Name of the file inside the downloaded archive.
@@ -77,7 +78,10 @@ def sha256(path):
 
 
 def verify(path, expected, source=None):
-    """Raises ChecksumError unless the file's sha256 is `expected`."""
+    """Raises ChecksumError unless the file's sha256 is `expected` (None: not pinned,
+    the file is used as it is)."""
+    if expected is None:
+        return path
     actual = sha256(path)
     if actual != expected:
         hint = f" It should be the file from {source}." if source else ""
@@ -145,7 +149,8 @@ def _where(spec, root):
     folder = f"${ENVIRONMENT_VARIABLE}/{spec.folder}/"
     if root is not None:
         folder += f" (here {root / spec.folder}/)"
-    return f"{folder} as {names} (sha256 {spec.local[0][1]})"
+    pinned = [f"{name} sha256 {digest}" for name, digest in spec.local if digest]
+    return f"{folder} as {names}" + (f" ({'; '.join(pinned)})" if pinned else "")
 
 
 def read_text(path, encoding="utf-8"):

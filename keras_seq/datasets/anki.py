@@ -1,6 +1,7 @@
 """Tatoeba sentence pairs in the manythings.org Anki format (English and another language)."""
 
 import functools
+import re
 
 from keras_seq.datasets import _files, _splits, tsv
 
@@ -33,7 +34,9 @@ FILES = {
 }
 
 
-def load_data(language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, data_dir=None):
+def load_data(
+    language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, data_dir=None, sha256=None
+):
     """Loads English-`language` sentence pairs from Tatoeba (manythings.org Anki files).
 
     Reads `$KERAS_SEQ_DATA/anki-<language>-eng/<language>.txt.gz` (or the plain
@@ -48,7 +51,11 @@ def load_data(language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, 
     "www.manythings.org/anki and tatoeba.org".
 
     Args:
-        language: str. `"fra"` (French) or `"deu"` (German). Defaults to `"fra"`.
+        language: str. The three-letter code of a manythings.org file (`"fra"`,
+            `"deu"`, `"spa"`, `"ita"`, ...). `"fra"` and `"deu"` are pinned to a
+            release by sha256; other codes are read from
+            `$KERAS_SEQ_DATA/anki-<code>-eng/<code>.txt[.gz]` or downloaded, and
+            verified only when `sha256` is given. Defaults to `"fra"`.
         split: tuple of 3 floats. Train, validation and test fractions. Defaults
             to `(0.8, 0.1, 0.1)`.
         seed: int. Shuffle seed. Defaults to `0`.
@@ -57,14 +64,16 @@ def load_data(language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, 
             to `None` (all).
         data_dir: str or None. Folder used instead of `$KERAS_SEQ_DATA`. Defaults
             to `None`.
+        sha256: str or None. The expected sha256 of the plain `<code>.txt`, for a
+            language that is not pinned. Defaults to `None`.
 
     Returns:
         `Splits(train, validation, test)`, each a list of `(english, other)` str
         tuples.
 
     Raises:
-        ValueError: unknown `language`; `ChecksumError` (a ValueError) for a
-            corrupted copy.
+        ValueError: `language` is not a three-letter code; `ChecksumError` (a
+            ValueError) for a corrupted copy.
         DataNotFoundError: no local copy and no download possible.
 
     Example:
@@ -73,14 +82,41 @@ def load_data(language="fra", *, split=(0.8, 0.1, 0.1), seed=0, max_pairs=None, 
     >>> len(train), train[0]  # doctest: +SKIP
     (800, ('...', '...'))
     """
-    if language not in FILES:
-        raise ValueError(
-            f"`language` must be one of {sorted(FILES)}. Received: language={language!r}"
-        )
     tsv.check_max_pairs(max_pairs)  # before a download that could not be used
     _splits.check_split(split)
     return tsv.split_pairs(
-        _read_pairs(_files.fetch(FILES[language], data_dir)), max_pairs, seed, split
+        _read_pairs(_files.fetch(data_file(language, sha256), data_dir)), max_pairs, seed, split
+    )
+
+
+def data_file(language, sha256=None):
+    """The `DataFile` of a language: the pinned one, or one built from the code."""
+    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{3}", language):
+        raise ValueError(
+            "`language` must be a three-letter manythings.org code such as 'fra' or 'deu'. "
+            f"Received: language={language!r}"
+        )
+    if sha256 is not None and (
+        not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", sha256)
+    ):
+        raise ValueError(f"`sha256` must be 64 hex digits. Received: sha256={sha256!r}")
+    if language in FILES:
+        if sha256 not in (None, FILES[language].member_sha256):
+            raise ValueError(
+                f"{language!r} is pinned to sha256 {FILES[language].member_sha256}. "
+                f"Received: sha256={sha256!r}"
+            )
+        return FILES[language]
+    # A gzipped copy cannot be checked against the plain file's sha256.
+    local = ((f"{language}.txt", sha256),)
+    if sha256 is None:
+        local = ((f"{language}.txt.gz", None),) + local
+    return _files.DataFile(
+        folder=f"anki-{language}-eng",
+        local=local,
+        url=f"http://www.manythings.org/anki/{language}-eng.zip",
+        member=f"{language}.txt",
+        member_sha256=sha256,
     )
 
 

@@ -40,6 +40,9 @@ class Seq2Seq(DecoderModel):
         end_id: int. Id that ends a target. Defaults to `2`.
         bridge: str. How encoder states become decoder states, see
             `keras_seq.layers.Bridge`. Defaults to `"auto"`.
+        reverse_source: bool or None. Read each source backwards (its real tokens
+            only), the trick of Sutskever et al.; sets the encoder's
+            `reverse_source`. Defaults to `None`: the encoder's own setting.
         label_smoothing: float. Label smoothing of the default loss. Defaults to
             `0.0`.
         max_length: int. Default maximum number of generated tokens (end included).
@@ -72,10 +75,20 @@ class Seq2Seq(DecoderModel):
         bridge="auto",
         label_smoothing=0.0,
         max_length=64,
+        reverse_source=None,
         **kwargs,
     ):
         if not isinstance(encoder, RNNEncoder):
             raise TypeError(f"`encoder` must be an RNNEncoder. Received: encoder={encoder!r}")
+        if reverse_source is not None:
+            if not isinstance(reverse_source, bool):
+                raise TypeError(
+                    "`reverse_source` must be a bool or None. "
+                    f"Received: reverse_source={reverse_source!r}"
+                )
+            # The encoder does the reading, and its config carries the setting, so a
+            # saved model reloads with it.
+            encoder.reverse_source = reverse_source
         super().__init__(decoder, start_id, end_id, label_smoothing, max_length, **kwargs)
         self.encoder = encoder
         self.bridge_mode = bridge

@@ -1,10 +1,12 @@
 """anki.load_data on the real Tatoeba files."""
 
+import hashlib
+
 import numpy as np
 import pytest
 
 from keras_seq.data import WordTokenizer, seq2seq_dataset
-from keras_seq.datasets import anki
+from keras_seq.datasets import ChecksumError, DataNotFoundError, anki
 from tests.datasets._data import forbid_downloads, use_data
 
 
@@ -49,8 +51,12 @@ def test_german(monkeypatch):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="language.*'spa'"):
-        anki.load_data("spa")
+    with pytest.raises(ValueError, match="language='french'"):
+        anki.load_data("french")
+    with pytest.raises(ValueError, match="sha256='abc'"):
+        anki.load_data("spa", sha256="abc")
+    with pytest.raises(ValueError, match="pinned"):
+        anki.load_data("fra", sha256="0" * 64)
     with pytest.raises(ValueError, match="split"):
         anki.load_data("fra", split=(0.5, 0.1, 0.1))
     with pytest.raises(ValueError, match="max_pairs"):
@@ -83,3 +89,25 @@ def test_pairs_through_tokenizers_and_the_bucketed_pipeline(monkeypatch):
         pads = [(np.asarray(s) == 0).mean() for s, _ in dataset]
         fractions.append(np.mean(pads))
     assert fractions[0] < 0.5 * fractions[1]
+
+
+def test_any_other_language_code(monkeypatch, tmp_path):
+    """An unpinned code reads anki-<code>-eng/<code>.txt[.gz]; a given sha256 is checked;
+    without a copy and offline the error names the URL and the folder."""
+    folder = tmp_path / "anki-spa-eng"
+    folder.mkdir()
+    text = "".join(f"Sentence {i}.\tFrase {i}.\tCC-BY 2.0 (France)\n" for i in range(50))
+    (folder / "spa.txt").write_text(text, encoding="utf-8")
+    calls = forbid_downloads(monkeypatch)
+    train, validation, test = anki.load_data("spa", data_dir=str(tmp_path), seed=1)
+    assert len(train) == 40 and ("Sentence 3.", "Frase 3.") in train + validation + test
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert len(anki.load_data("spa", data_dir=str(tmp_path), sha256=digest).train) == 40
+    with pytest.raises(ChecksumError, match="spa.txt is corrupted"):
+        anki.load_data("spa", data_dir=str(tmp_path), sha256="0" * 64)
+    with pytest.raises(DataNotFoundError) as error:
+        anki.load_data("ita", data_dir=str(tmp_path))
+    message = str(error.value)
+    assert "http://www.manythings.org/anki/ita-eng.zip" in message
+    assert "$KERAS_SEQ_DATA/anki-ita-eng/" in message
+    assert calls[-1]["origin"] == "http://www.manythings.org/anki/ita-eng.zip"

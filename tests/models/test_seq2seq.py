@@ -295,3 +295,26 @@ def test_attention_weights_bad_input():
         small_model().attention_weights(SOURCE, TARGET[:2])
     with pytest.raises(TypeError, match="output_ids"):
         small_model().attention_weights(SOURCE, TARGET.astype("float32"))
+
+
+def test_reverse_source_is_a_constructor_option(tmp_path):
+    option = Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16), max_length=6, reverse_source=True)
+    encoder_flag = Seq2Seq(
+        RNNEncoder(12, 8, 8, reverse_source=True), RNNDecoder(12, 8, 16), max_length=6
+    )
+    forward = Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16), max_length=6)
+    decoder_inputs = np.array([[1, 9, 10], [1, 11, 0], [1, 4, 0]], "int32")
+    for model in (option, encoder_flag, forward):
+        model((SOURCE, decoder_inputs))
+    encoder_flag.set_weights(option.get_weights())
+    forward.set_weights(option.get_weights())
+    reversed_logits = to_numpy(option((SOURCE, decoder_inputs)))
+    assert_all_close(to_numpy(encoder_flag((SOURCE, decoder_inputs))), reversed_logits, atol=1e-6)
+    assert np.abs(to_numpy(forward((SOURCE, decoder_inputs))) - reversed_logits).max() > 1e-4
+    path = str(tmp_path / "reversed.keras")
+    option.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.encoder.reverse_source
+    assert_all_close(to_numpy(loaded((SOURCE, decoder_inputs))), reversed_logits, atol=1e-6)
+    with pytest.raises(TypeError, match="reverse_source='yes'"):
+        Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16), reverse_source="yes")
