@@ -24,7 +24,9 @@ import keras_seq as ks  # noqa: E402  (sets the TensorFlow backend before Keras 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", default="fra", help="manythings.org Anki language code (fra, deu, spa, ...)")
+    parser.add_argument(
+        "--lang", default="fra", help="manythings.org Anki language code (fra, deu, spa, ...)"
+    )
     parser.add_argument(
         "--data",
         default=None,

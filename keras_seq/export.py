@@ -30,6 +30,11 @@ def _check_tokenizer(argument, tokenizer, vocab_size):
 def _empty_guard(texts, run, empty):
     """Runs `run(texts)` unless the batch is empty, then returns `empty()` (the decoding
     loops need at least one row)."""
+    # A loaded signature does not check shapes against its TensorSpec, and a static
+    # rank check would be constant-folded away, so the rank is checked at run time:
+    # "Shape of tensor texts [1,2] is not compatible with expected shape [?]" names the
+    # argument and the received shape instead of failing deep inside a tokenizer.
+    texts = tf.ensure_shape(texts, TEXTS.shape, name="check_texts_shape")
     return tf.cond(tf.size(texts) > 0, lambda: run(texts), empty)
 
 
@@ -165,7 +170,9 @@ def export_text_model(
 
     Loading needs only TensorFlow (plus `tensorflow_text` when a subword tokenizer's
     ops are used): `tf.saved_model.load(path).signatures["serving_default"](
-    texts=tf.constant(["..."]))`. An empty batch gives an empty batch. The model is
+    texts=tf.constant(["..."]))`. An empty batch gives an empty batch; `texts` of any
+    other rank fails with `tf.errors.InvalidArgumentError` ("Shape of tensor texts
+    [1,2] is not compatible with expected shape [?]"). The model is
     written to a temporary folder beside `path` and renamed, so an interrupted
     export never leaves a half-written model.
 

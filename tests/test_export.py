@@ -20,6 +20,7 @@ PAIRS = [
     ("two three", "deux trois"),
     ("one", "un"),
     ("Où est-il ?", "Where is he?"),
+    ("where is he", "Où est-il ?"),  # a non-ASCII target: UTF-8 comes out of the model
 ]
 BATCH = [
     "one two three",
@@ -27,6 +28,7 @@ BATCH = [
     "zzz qqq",  # only unknown words
     " ".join(["one two three"] * 40),  # very long
     "Où est-il ?",  # non-ASCII
+    "where is he",  # translates to non-ASCII text
 ]
 
 
@@ -52,6 +54,14 @@ def in_process(model, source, target, texts, **kwargs):
     return [s.decode() for s in target.decode(ids).numpy()], scores.numpy()
 
 
+@pytest.fixture(scope="module")
+def default_export(translator, tmp_path_factory):
+    """The translator exported with the default settings (beam search, num_return=1)."""
+    model, source, target = translator
+    path = tmp_path_factory.mktemp("default") / "translator"
+    return export_text_model(model, path, source, target)
+
+
 SERVE = textwrap.dedent(
     """
     import json, sys
@@ -71,6 +81,7 @@ def test_fresh_process_serves_exactly_what_generate_gives(translator, method, tm
     model, source, target = translator
     expected, scores = in_process(model, source, target, BATCH, method=method)
     assert expected[0] == "un deux trois"  # the model learned the toy pairs
+    assert "ù" in expected[-1]  # ... including the one with a non-ASCII target
     path = export_text_model(model, tmp_path / "translator", source, target, method=method)
     result = subprocess.run(
         [sys.executable, "-c", SERVE, path, json.dumps(BATCH)],
@@ -84,28 +95,39 @@ def test_fresh_process_serves_exactly_what_generate_gives(translator, method, tm
     np.testing.assert_allclose(served["scores"], scores, atol=1e-5)
 
 
-def test_saved_model_cli_runs_the_signature(translator, tmp_path):
+def test_saved_model_cli_runs_the_signature(translator, default_export, tmp_path):
+    """`saved_model_cli run` (a TF1 session, no keras_seq) serves the whole batch exactly."""
     model, source, target = translator
-    path = export_text_model(model, tmp_path / "translator", source, target)
+    expected, scores = in_process(model, source, target, BATCH)
+    assert "ù" in expected[-1]
+    inputs = tmp_path / "texts.npy"
+    np.save(inputs, np.array([text.encode("utf-8") for text in BATCH], dtype=object))
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-    result = subprocess.run(
+    subprocess.run(
         [
             cli,
             "run",
             "--dir",
-            path,
+            default_export,
             "--tag_set",
             "serve",
             "--signature_def",
             "serving_default",
-            "--input_exprs",
-            'texts=["one two three"]',
+            "--inputs",
+            f"texts={inputs}",
+            "--outdir",
+            str(tmp_path / "out"),
         ],
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
-    assert "un deux trois" in result.stdout
+    outputs = np.load(tmp_path / "out" / "outputs.npy", allow_pickle=True)
+    served_scores = np.load(tmp_path / "out" / "scores.npy", allow_pickle=True)
+    assert outputs.shape == served_scores.shape == (len(BATCH),)
+    assert [text.decode("utf-8") for text in outputs] == expected
+    np.testing.assert_allclose(served_scores, scores, atol=1e-5)
 
 
 def test_n_best_lists_and_empty_batches(translator, tmp_path):
@@ -119,15 +141,29 @@ def test_n_best_lists_and_empty_batches(translator, tmp_path):
     assert empty["outputs"].shape == (0, 3)
 
 
-def test_bad_inputs_to_the_exported_model(translator, tmp_path):
-    model, source, target = translator
-    serve = tf.saved_model.load(
-        export_text_model(model, tmp_path / "translator", source, target)
-    ).signatures["serving_default"]
+def test_empty_batch_on_the_default_translator(default_export):
+    serve = tf.saved_model.load(default_export).signatures["serving_default"]
+    result = serve(texts=tf.constant([], tf.string))
+    assert sorted(result) == ["outputs", "scores"]
+    assert result["outputs"].shape == (0,) and result["outputs"].dtype == tf.string
+    assert result["scores"].shape == (0,) and result["scores"].dtype == tf.float32
+
+
+def test_bad_inputs_to_the_exported_model(default_export):
+    serve = tf.saved_model.load(default_export).signatures["serving_default"]
     with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a string"):
         serve(texts=tf.constant([1, 2]))
-    with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="shape|rank"):
+    # The error names the argument, the received shape and the expected one.
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Shape of tensor texts \[1,2\] is not compatible with expected shape \[\?\]",
+    ):
         serve(texts=tf.constant([["one", "two"]]))
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Shape of tensor texts \[\] is not compatible with expected shape \[\?\]",
+    ):
+        serve(texts=tf.constant("one two"))
 
 
 def test_export_is_atomic_and_refuses_to_overwrite(translator, tmp_path, monkeypatch):
@@ -166,6 +202,11 @@ def test_classifier_and_tagger_exports(tmp_path):
         classifier.predict(tokenizer.encode(["good film", "bad film", ""]), verbose=0),
         atol=1e-6,
     )
+    empty = serve(texts=tf.constant([], tf.string))
+    assert empty["labels"].shape == (0,) and empty["labels"].dtype == tf.string
+    assert empty["probabilities"].shape == (0, 2) and empty["probabilities"].dtype == tf.float32
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"tensor texts \[2,1\]"):
+        serve(texts=tf.constant([["good film"], ["bad film"]]))
 
     tagger = ks.models.ManyToMany(vocab_size=tokenizer.vocabulary_size, units=8, num_outputs=3)
     serve = tf.saved_model.load(

@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_seq.decoding import _checks
 from keras_seq.decoding.search_layer import SearchLayer
 
 
@@ -14,10 +15,11 @@ class BeamSearch(SearchLayer):
 
     Args:
         decoder: `keras_seq.layers.RNNDecoder`.
-        max_length: int. Tokens generated, end included.
-        beam_width: int. Defaults to `4`.
-        length_penalty: float. GNMT length penalty alpha. Defaults to `0.0`.
-        num_return: int. Hypotheses returned per input, best first. Defaults to `1`.
+        max_length: int. Tokens generated, end included; at least 1.
+        beam_width: int. Beams kept, at least 1. Defaults to `4`.
+        length_penalty: float. GNMT length penalty alpha, >= 0. Defaults to `0.0`.
+        num_return: int. Hypotheses returned per input, best first; in
+            `[1, beam_width]`. Defaults to `1`.
         start_id: int. Defaults to `1`.
         end_id: int. Defaults to `2`.
         min_length: int. Defaults to `0`.
@@ -38,6 +40,15 @@ class BeamSearch(SearchLayer):
     def __init__(
         self, decoder, max_length, beam_width=4, length_penalty=0.0, num_return=1, **kwargs
     ):
+        beam_width = _checks.check_int("beam_width", beam_width, minimum=1)
+        length_penalty = _checks.check_length_penalty(length_penalty)
+        num_return = _checks.check_int(
+            "num_return",
+            num_return,
+            minimum=1,
+            maximum=beam_width,
+            expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
+        )
         super().__init__(decoder, max_length, **kwargs)
         self.beam_width = beam_width
         self.length_penalty = length_penalty

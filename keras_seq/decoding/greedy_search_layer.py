@@ -13,9 +13,8 @@ class GreedySearch(SearchLayer):
     are described in `keras_seq.decoding.SearchLayer`.
 
     Args:
-        decoder: `keras_seq.layers.RNNDecoder` (or any layer with `step`,
-            `get_initial_state`, `prepare_memory` and `vocab_size`).
-        max_length: int. Tokens generated, end included.
+        decoder: `keras_seq.layers.RNNDecoder`.
+        max_length: int. Tokens generated, end included; at least 1.
         start_id: int. Defaults to `1`.
         end_id: int. Defaults to `2`.
         min_length: int. The end token is forbidden before this many tokens.

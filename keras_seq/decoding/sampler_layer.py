@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_seq.decoding import _checks
 from keras_seq.decoding.search_layer import SearchLayer
 
 
@@ -15,10 +16,12 @@ class Sampler(SearchLayer):
 
     Args:
         decoder: `keras_seq.layers.RNNDecoder`.
-        max_length: int. Tokens generated, end included.
-        temperature: float. Defaults to `1.0`.
-        top_k: int or None. Defaults to `None`.
-        top_p: float or None. Defaults to `None`.
+        max_length: int. Tokens generated, end included; at least 1.
+        temperature: float. Divides the logits; > 0. Defaults to `1.0`.
+        top_k: int or None. Sample among the `top_k` most likely tokens (>= 1).
+            Defaults to `None`.
+        top_p: float or None. Nucleus sampling threshold in `(0, 1]`. Defaults to
+            `None`.
         seed: int or None. Seed of the layer's generator. Defaults to `None`.
         start_id: int. Defaults to `1`.
         end_id: int. Defaults to `2`.
@@ -39,6 +42,21 @@ class Sampler(SearchLayer):
     def __init__(
         self, decoder, max_length, temperature=1.0, top_k=None, top_p=None, seed=None, **kwargs
     ):
+        temperature = _checks.check_float(
+            "temperature", temperature, low=0.0, low_open=True, expected="a finite number > 0"
+        )
+        top_k = _checks.check_int("top_k", top_k, minimum=1, allow_none=True)
+        top_p = _checks.check_float(
+            "top_p",
+            top_p,
+            low=0.0,
+            low_open=True,
+            high=1.0,
+            expected="a number in (0, 1] or None",
+            allow_none=True,
+        )
+        # Stored in the config, so an int or None (not a SeedGenerator).
+        seed = _checks.check_int("seed", seed, allow_none=True)
         super().__init__(decoder, max_length, **kwargs)
         self.temperature = temperature
         self.top_k = top_k

@@ -3,14 +3,29 @@
 import keras
 from keras import ops
 
+from keras_seq.decoding import _checks
 from keras_seq.decoding.decoder_search import search
+from keras_seq.layers.rnn_decoder import RNNDecoder
 
 
 class SearchLayer(keras.layers.Layer):
     """Decodes with a decoder's `step` inside a Keras model (and so inside an export).
 
-    Subclasses fix the method and its settings. The decoder is shared, not copied:
-    its weights are the ones the rest of the model trains.
+    Subclasses (`GreedySearch`, `BeamSearch`, `Sampler`) fix the method and its
+    settings; this base class is not used on its own. The decoder is shared, not
+    copied: its weights are the ones the rest of the model trains. Every argument is
+    checked when the layer is made, not when it is first called.
+
+    Args:
+        decoder: `keras_seq.layers.RNNDecoder`. The decoder whose `step` is run.
+        max_length: int. Tokens generated, end included; at least 1.
+        start_id: int. The token fed at the first step, in `[0, vocab_size)`.
+            Defaults to `1`.
+        end_id: int. The token that ends a sequence, in `[0, vocab_size)`. Defaults
+            to `2`.
+        min_length: int. The end token is forbidden before this many tokens; in
+            `[0, max_length - 1]`. Defaults to `0`.
+        **kwargs: base layer arguments.
 
     Call arguments:
         initial_state: list with one list of states per decoder layer (e.g. the
@@ -29,6 +44,25 @@ class SearchLayer(keras.layers.Layer):
     method = None
 
     def __init__(self, decoder, max_length, start_id=1, end_id=2, min_length=0, **kwargs):
+        if not isinstance(decoder, RNNDecoder):
+            raise TypeError(
+                f"Argument `decoder` of {type(self).__name__} must be a "
+                f"keras_seq.layers.RNNDecoder. Received: decoder={decoder!r} "
+                f"(of type {type(decoder).__name__})"
+            )
+        start_id, end_id, max_length, min_length = _checks.check_common(
+            decoder.step, start_id, end_id, max_length, min_length
+        )
+        for name, value in (("start_id", start_id), ("end_id", end_id)):
+            _checks.check_int(
+                name,
+                value,
+                maximum=decoder.vocab_size - 1,
+                expected=(
+                    f"a token id in [0, vocab_size) = [0, {decoder.vocab_size}), "
+                    "the decoder's vocabulary"
+                ),
+            )
         super().__init__(**kwargs)
         self.decoder = decoder
         self.max_length = max_length

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq.layers.recurrent_factory import check_recurrent
+from keras_seq.layers.stacked import check_sequence_shape, check_sequences
 
 STATE_MERGE_MODES = ("concat", "sum", "forward", "backward", None)
 OUTPUT_MERGE_MODES = ("concat", "sum", "ave", "mul", None)
@@ -77,6 +78,10 @@ class Bidirectional(keras.layers.Bidirectional):
             )
         super().__init__(layer, merge_mode=merge_mode, **kwargs)
         self.state_merge = state_merge
+        # `build` and `call` check the inputs, with messages naming `sequences`;
+        # Keras's input spec check would run before them without naming it.
+        self.input_spec = None
+        self._input_dim = None
 
     def _split_outputs(self, results):
         """Splits Keras's flat result into (outputs, forward states, backward states)."""
@@ -99,7 +104,13 @@ class Bidirectional(keras.layers.Bidirectional):
             ops.concatenate([f, b], axis=-1) for f, b in zip(forward_states, backward_states)
         )
 
+    def build(self, sequences_shape, initial_state_shape=None):
+        check_sequence_shape("sequences", sequences_shape)
+        self._input_dim = tuple(sequences_shape)[-1]
+        super().build(sequences_shape, initial_state_shape)
+
     def call(self, sequences, initial_state=None, mask=None, training=None):
+        check_sequences("sequences", sequences, self._input_dim)
         results = super().call(sequences, initial_state=initial_state, mask=mask, training=training)
         if not self.return_state:
             return results

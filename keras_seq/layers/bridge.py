@@ -105,11 +105,23 @@ class Bridge(keras.layers.Layer):
                 flat.append(ops.zeros((ops.shape(state)[0], size), dtype=state.dtype))
             else:
                 flat.append(state if projection is None else projection(state))
-        states, position = [], 0
+        return self._per_decoder_layer(flat)
+
+    def _per_decoder_layer(self, flat):
+        """Groups a flat list with one item per decoder state into one list per layer."""
+        grouped, position = [], 0
         for sizes in self.decoder_state_sizes:
-            states.append(flat[position : position + len(sizes)])
+            grouped.append(flat[position : position + len(sizes)])
             position += len(sizes)
-        return states
+        return grouped
+
+    def compute_output_shape(self, encoder_states_shape):
+        sizes = [size for layer_sizes in self.decoder_state_sizes for size in layer_sizes]
+        flat = [
+            (tuple(encoder_states_shape[layer][index])[0], size)
+            for (layer, index, _), size in zip(self.sources, sizes)
+        ]
+        return self._per_decoder_layer(flat)
 
     def get_config(self):
         return {

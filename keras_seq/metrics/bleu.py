@@ -54,8 +54,17 @@ class Bleu(keras.metrics.Metric):
     dense and padded or `tf.RaggedTensor`. A float `y_pred` of shape
     `(batch_size, timesteps, vocabulary_size)` (logits or probabilities) is reduced
     with argmax first, so the metric can follow a teacher-forced model in `compile`.
-    `sample_weight` is ignored: BLEU is a corpus statistic without per-sentence
-    weights.
+    `sample_weight`, when given, marks positions: a token whose weight is 0 is
+    dropped from both `y_pred` and `y_true` as if it were padding (it neither counts
+    as a hypothesis token nor ends the sentence when it is `end_id`), and every other
+    token counts in full, whatever its weight: BLEU is a corpus statistic without
+    per-token or per-sentence weights. This is what `keras_seq.models.Seq2Seq`
+    needs: its logits carry the target padding mask (a Keras mask, which this
+    metric reads like Keras's own metrics do, multiplied into any `sample_weight`),
+    so in `compile(metrics=[Bleu(...)])` the argmax predictions at padded label
+    positions are not scored. Its shape is `(batch_size, timesteps)` (dense or ragged, aligned with
+    both `y_true` and `y_pred`), `(batch_size, timesteps, 1)`, or `(batch_size,)`
+    for whole sentences.
 
     Example:
 
@@ -70,6 +79,13 @@ class Bleu(keras.metrics.Metric):
     >>> round(corpus_bleu([["5", "6", "7", "8"], ["5", "6", "7"]],
     ...                   [["5", "6", "7", "8", "9"], ["5", "6", "7"]]).score, 4)
     86.6878
+
+    With a padding mask as `sample_weight`, predictions at masked positions are dropped:
+
+    >>> metric = Bleu(max_order=2)
+    >>> metric.update_state([[5, 6, 7, 0]], [[5, 6, 7, 9]], sample_weight=[[1, 1, 1, 0]])
+    >>> float(metric.result())
+    100.0
 
     References:
         - [Papineni et al., 2002](https://aclanthology.org/P02-1040/)
@@ -113,9 +129,16 @@ class Bleu(keras.metrics.Metric):
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        del sample_weight  # BLEU has no per-sentence weights (see the class docstring).
-        ref, ref_len = self._clean(y_true, "y_true")
-        hyp, hyp_len = self._clean(y_pred, "y_pred")
+        # Like Keras's own metrics, honour the padding mask a masked model attaches to
+        # its output (Keras hands plain `compile(metrics=...)` no sample weights). Keras
+        # keeps it in this attribute and has no public getter.
+        mask = getattr(y_pred, "_keras_mask", None)
+        if mask is not None:
+            mask = tf.cast(mask, "float32")
+            sample_weight = mask if sample_weight is None else sample_weight * mask
+        weighted = None if sample_weight is None else _weighted_positions(sample_weight)
+        ref, ref_len = self._clean(y_true, "y_true", weighted)
+        hyp, hyp_len = self._clean(y_pred, "y_pred", weighted)
         if hyp.shape[0] is not None and ref.shape[0] is not None and hyp.shape[0] != ref.shape[0]:
             raise ValueError(
                 "`y_true` and `y_pred` must have the same batch size. Received: "
@@ -152,8 +175,12 @@ class Bleu(keras.metrics.Metric):
         )
         return config
 
-    def _clean(self, ids, name):
-        """Returns left-aligned kept tokens `(batch_size, timesteps)` and their counts."""
+    def _clean(self, ids, name, weighted=None):
+        """Returns left-aligned kept tokens `(batch_size, timesteps)` and their counts.
+
+        `weighted` (bool, `(batch_size, timesteps)` or `(batch_size, 1)`, from
+        `_weighted_positions`) marks the positions that count; the others are padding.
+        """
         if isinstance(ids, tf.RaggedTensor):
             if ids.shape.rank != 2:
                 raise ValueError(
@@ -183,6 +210,8 @@ class Bleu(keras.metrics.Metric):
             if not dense.dtype.is_floating:
                 _check_int(dense.dtype, name)
             present = tf.ones_like(dense, dtype="bool")
+        if weighted is not None:
+            present = present & _align_weights(weighted, dense, name)
         dense = tf.cast(dense, "int64")
         keep = present
         if self.pad_id is not None:
@@ -209,6 +238,44 @@ def _check_id(value, name):
         return operator.index(value)
     except TypeError:
         raise TypeError(f"`{name}` must be an int or None. Received: {name}={value!r}") from None
+
+
+def _weighted_positions(sample_weight):
+    """`sample_weight != 0` as a bool `(batch_size, timesteps)` or `(batch_size, 1)`."""
+    if isinstance(sample_weight, tf.RaggedTensor):
+        if sample_weight.shape.rank != 2:
+            raise ValueError(
+                "A ragged `sample_weight` must have shape (batch_size, timesteps). "
+                f"Received: sample_weight.shape={sample_weight.shape}"
+            )
+        # Positions past a row's end are not tokens of that row anyway.
+        return tf.not_equal(sample_weight.to_tensor(), 0)
+    weights = tf.convert_to_tensor(sample_weight)
+    rank = weights.shape.rank
+    if rank == 3 and weights.shape[-1] == 1:
+        weights = tf.squeeze(weights, axis=-1)
+    elif rank == 1:
+        weights = weights[:, tf.newaxis]  # one weight per sentence
+    if weights.shape.rank != 2:
+        raise ValueError(
+            "`sample_weight` must have shape (batch_size, timesteps), "
+            "(batch_size, timesteps, 1) or (batch_size,). "
+            f"Received: sample_weight.shape={tuple(weights.shape)}"
+        )
+    return tf.not_equal(weights, tf.zeros([], weights.dtype))
+
+
+def _align_weights(weighted, dense, name):
+    """Broadcasts the weighted positions to the ids' `(batch_size, timesteps)`."""
+    for axis, label in ((0, "batch size"), (1, "timesteps")):
+        expected, received = dense.shape[axis], weighted.shape[axis]
+        if expected is not None and received not in (None, 1, expected):
+            raise ValueError(
+                f"`sample_weight` must have the {label} of `{name}`. Received: "
+                f"sample_weight.shape={tuple(weighted.shape)}, "
+                f"{name}.shape={tuple(dense.shape[:2])}"
+            )
+    return tf.broadcast_to(weighted, tf.shape(dense)[:2])
 
 
 def _check_int(dtype, name):

@@ -195,6 +195,34 @@ class DecoderModel(keras.Model):
         ids, scores = function(inputs)
         return (ids, scores) if return_scores else ids
 
+    def export(
+        self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs
+    ):
+        """Exports the teacher-forced forward pass (`serve(inputs, decoder_input_ids)`).
+
+        Without an `input_signature`, the signature takes ids of any length as int32
+        (Keras alone would type every input as float32, at the first call's lengths).
+        For a SavedModel that decodes raw strings, see
+        `keras_seq.export.export_text_model`. Arguments as in `keras.Model.export`.
+        """
+        if input_signature is None and format == "tf_saved_model":
+            import tensorflow as tf  # export is TensorFlow-only
+
+            conditions_shape, decoder_inputs_shape = self._unknown_inputs_shape()
+            input_signature = [
+                (
+                    tf.TensorSpec(conditions_shape, self._conditions_dtype()),
+                    tf.TensorSpec(decoder_inputs_shape, tf.int32),
+                )
+            ]
+        return super().export(
+            filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
+        )
+
+    def _conditions_dtype(self):
+        """The dtype of the model's first input (source ids, labels or vectors)."""
+        raise NotImplementedError
+
     def get_build_config(self):
         return {"built": self.built}
 

@@ -116,6 +116,9 @@ class OneToMany(DecoderModel):
     def _unknown_inputs_shape(self):
         return (self._conditions_shape(), (None, None))
 
+    def _conditions_dtype(self):
+        return "int32" if self.label_embedding is not None else self.compute_dtype
+
     def _condition(self, conditions, training=None):
         if self.label_embedding is not None:
             vector = self.label_embedding(conditions)

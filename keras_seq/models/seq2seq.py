@@ -27,9 +27,9 @@ class Seq2Seq(DecoderModel):
     of such pairs, targets WITHOUT start or end tokens. Its `train_step` does
     teacher forcing: the decoder reads `start + target` and is trained to emit
     `target + end`; padding never counts in the loss, and compiled metrics receive
-    the labels, the logits and the padding mask as sample weights (so accuracy skips
-    padding; `keras_seq.metrics.Bleu` ignores sample weights and reads up to the
-    first end token instead).
+    the labels and the logits, which carry the target padding mask as a Keras mask
+    (so accuracy skips padding, and `keras_seq.metrics.Bleu` drops the predictions
+    at padded label positions from its hypotheses).
     Gradient clipping comes from the optimizer (`clipnorm`, `global_clipnorm`).
     `predict` and `generate` decode (greedy, beam search or sampling).
 
@@ -113,6 +113,9 @@ class Seq2Seq(DecoderModel):
 
     def _unknown_inputs_shape(self):
         return ((None, None), (None, None))
+
+    def _conditions_dtype(self):
+        return "int32"
 
     @classmethod
     def from_preset(

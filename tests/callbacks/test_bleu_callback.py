@@ -1,13 +1,16 @@
-"""BleuCallback with Keras's fit, History and ModelCheckpoint.
+"""BleuCallback with Keras's fit, History, ModelCheckpoint, EarlyStopping and TensorBoard.
 
-The real tokenizers and the Seq2Seq model are not written yet, so these tests use small
-stand-ins: `WordTokenizer` maps words to ids (padded numpy ids out; a string tensor of
-UTF-8 bytes, or a list, back), and `ScheduledTranslator` is a tiny `keras.Model` with one
+`test_real_seq2seq_with_checkpoint_and_tensorboard` trains a real tiny
+`keras_seq.models.Seq2Seq` with `keras_seq.data.WordTokenizer`s. The other tests need a
+BLEU that changes from epoch to epoch in a known way, so they use small stand-ins:
+`StandInTokenizer` maps words to ids (padded numpy ids out; a string tensor of UTF-8
+bytes, or a list, back), and `ScheduledTranslator` is a tiny `keras.Model` with one
 trainable layer whose `generate` returns the reference translation with more or fewer
 words garbled depending on how many epochs it has trained (read from the optimizer's
-step counter), so its BLEU changes from epoch to epoch in a known way.
+step counter).
 """
 
+import glob
 import os
 import warnings
 
@@ -16,6 +19,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import keras_seq as ks
 from keras_seq.callbacks import BleuCallback
 from keras_seq.metrics import corpus_bleu
 
@@ -36,7 +40,7 @@ REFERENCES = [
 STEPS_PER_EPOCH = 2
 
 
-class WordTokenizer:
+class StandInTokenizer:
     """Stand-in tokenizer: one id per word (0 is padding)."""
 
     def __init__(self, texts, as_tensor=True):
@@ -93,8 +97,8 @@ class ScheduledTranslator(keras.Model):
 
 
 def make(schedule, beams=2, as_tensor=True, **kwargs):
-    source_tokenizer = WordTokenizer(SOURCES)
-    target_tokenizer = WordTokenizer(REFERENCES, as_tensor=as_tensor)
+    source_tokenizer = StandInTokenizer(SOURCES)
+    target_tokenizer = StandInTokenizer(REFERENCES, as_tensor=as_tensor)
     model = ScheduledTranslator(source_tokenizer, target_tokenizer, schedule, beams=beams)
     model.compile(optimizer="sgd", loss="mse")
     kwargs.setdefault("verbose", 0)
@@ -243,10 +247,112 @@ def test_bad_arguments(kwargs, error, words):
     arguments = {
         "sources": SOURCES,
         "references": REFERENCES,
-        "source_tokenizer": WordTokenizer(SOURCES),
-        "target_tokenizer": WordTokenizer(REFERENCES),
+        "source_tokenizer": StandInTokenizer(SOURCES),
+        "target_tokenizer": StandInTokenizer(REFERENCES),
     }
     arguments.update(kwargs)
     with pytest.raises(error) as info:
         BleuCallback(arguments.pop("sources"), arguments.pop("references"), **arguments)
     assert words in str(info.value)
+
+
+PAIRS = [  # four words each, so that every n-gram order of BLEU has n-grams
+    ("one two three four", "un deux trois quatre"),
+    ("four three two one", "quatre trois deux un"),
+    ("two three four one", "deux trois quatre un"),
+    ("one one two two", "un un deux deux"),
+    ("three four four three", "trois quatre quatre trois"),
+]
+
+
+def scalars(log_dir, tag):
+    """{step: value} of a scalar summary in the event files under `log_dir`."""
+    values = {}
+    for path in glob.glob(os.path.join(log_dir, "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    return values
+
+
+def core_scalar(name, data, step=None, description=None):
+    """`tf.summary.scalar` without the tensorboard package: the same tag, value and step."""
+    del description
+    return tf.summary.write(name, tf.cast(data, tf.float32), step=step)
+
+
+def test_real_seq2seq_with_checkpoint_and_tensorboard(tmp_path, monkeypatch):
+    try:
+        import tensorboard  # noqa: F401  (tf.summary.scalar lives there)
+    except ImportError:  # keras-seq does not depend on it; core TF writes the same event
+        # Keras's TensorBoard uses `import tensorflow.summary`, whose first import
+        # reloads the module: patch the module that import returns.
+        import tensorflow.summary as summary
+
+        monkeypatch.setattr(summary, "scalar", core_scalar)
+    source, target = ks.data.WordTokenizer(), ks.data.WordTokenizer()
+    source.adapt([s for s, _ in PAIRS])
+    target.adapt([t for _, t in PAIRS])
+    model = ks.models.Seq2Seq(
+        ks.layers.RNNEncoder(source.vocabulary_size, 16, 16),
+        ks.layers.RNNDecoder(target.vocabulary_size, 16, 16),
+        max_length=6,
+    )
+    model.compile(keras.optimizers.Adam(3e-2))
+    sources = source.encode([s for s, _ in PAIRS] * 16)
+    targets = target.encode([t for _, t in PAIRS] * 16, add_end=False)
+
+    saves = []
+    save = ks.models.Seq2Seq.save
+
+    def spy(self, filepath, *args, **kwargs):
+        saves.append(filepath)
+        return save(self, filepath, *args, **kwargs)
+
+    monkeypatch.setattr(ks.models.Seq2Seq, "save", spy)
+    seen = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((logs.get("val_bleu"), len(saves)))
+
+    path = str(tmp_path / "best.keras")
+    log_dir = str(tmp_path / "logs")
+    bleu = BleuCallback(
+        [s for s, _ in PAIRS],
+        [t for _, t in PAIRS],
+        source_tokenizer=source,
+        target_tokenizer=target,
+        verbose=0,
+    )
+    history = model.fit(
+        sources,
+        targets,
+        batch_size=16,
+        epochs=3,
+        verbose=0,
+        callbacks=[
+            # The third epoch does not change the weights, so its score cannot improve.
+            keras.callbacks.LearningRateScheduler(lambda epoch, rate: 0.0 if epoch == 2 else rate),
+            bleu,
+            keras.callbacks.ModelCheckpoint(
+                path, monitor="val_bleu", mode="max", save_best_only=True
+            ),
+            keras.callbacks.TensorBoard(log_dir),
+            Recorder(),
+        ],
+    )
+    scores = history.history["val_bleu"]
+    assert len(scores) == 3 and all(0.0 <= score <= 100.0 for score in scores)
+    assert scores[1] > 0.0  # the model learned something: not a constant 0 score
+    assert scores == [score for score, _ in seen]
+    assert scores[2] == scores[1] and bleu.last_score.score == scores[2]
+    # Saved after epoch 1 (the first score), after epoch 2 only if it improved, never after 3.
+    improved = [True, scores[1] > scores[0], False]
+    counts = [0] + [count for _, count in seen]
+    assert [after > before for before, after in zip(counts, counts[1:])] == improved
+    assert saves == [path] * sum(improved) and os.path.isfile(path)
+    # TensorBoard writes `val_*` logs to the validation run, without the prefix.
+    logged = scalars(os.path.join(log_dir, "validation"), "epoch_bleu")
+    assert logged == pytest.approx(dict(enumerate(scores)), abs=1e-4)

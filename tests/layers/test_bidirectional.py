@@ -75,3 +75,26 @@ def test_merge_mode_none_returns_both_outputs_then_states():
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         Bidirectional(**kwargs)
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
+@pytest.mark.parametrize(
+    "inputs, error, match",
+    [
+        (np.zeros((2, 3), "float32"), ValueError, r"Received: sequences with shape \(2, 3\)"),
+        (np.zeros((2, 3, 4), "int32"), TypeError, "Received: sequences with dtype int32"),
+    ],
+)
+def test_bad_inputs(built, inputs, error, match):
+    layer = Bidirectional(keras.layers.LSTM(2, return_sequences=True))
+    if built:
+        layer(sequences())
+    with pytest.raises(error, match=match):
+        layer(inputs)
+
+
+def test_inputs_must_keep_the_feature_size_the_layer_was_built_with():
+    layer = Bidirectional(keras.layers.LSTM(2, return_state=True))
+    layer(sequences())  # 4 features
+    with pytest.raises(ValueError, match=r"4 features.*Received: sequences with shape \(3, 6, 5\)"):
+        layer(np.zeros((3, 6, 5), "float32"))

@@ -1,8 +1,11 @@
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
+from keras import tree
 
 from keras_seq.layers import Bridge
-from tests.keras_checks import assert_all_close
+from tests.keras_checks import assert_all_close, assert_shapes_agree
 
 
 def states(sizes, batch=2):
@@ -47,6 +50,53 @@ def test_modes():
     assert len(dense.trainable_weights) == 2
     zeros = Bridge([[4]], [[6]], mode="zeros")(encoder_states)
     assert not np.any(zeros[0][0]) and tuple(zeros[0][0].shape) == (2, 6)
+
+
+# A 2-layer LSTM encoder (one layer projected, one copied) into a 2-layer GRU decoder
+# whose second state reuses `h`; and every mode on one layer.
+BRIDGES = [
+    ([[8, 8], [6, 6]], [[4], [6]], "auto"),
+    ([[6]], [[6, 6], [6, 6]], "auto"),
+    ([[8, 8]], [[4, 4]], "dense"),
+    ([[4, 4]], [[4, 4]], "identity"),
+    ([[4, 4]], [[5, 5]], "zeros"),
+]
+
+
+def random_states(sizes, batch=3):
+    random = np.random.RandomState(0)
+    return [[random.randn(batch, size).astype("float32") for size in layer] for layer in sizes]
+
+
+@pytest.mark.parametrize("encoder_sizes, decoder_sizes, mode", BRIDGES)
+def test_compute_output_shape_agrees_with_the_output(encoder_sizes, decoder_sizes, mode):
+    bridge = Bridge(encoder_sizes, decoder_sizes, mode=mode)
+    encoder_states = random_states(encoder_sizes)
+    outputs = bridge(encoder_states)
+    shapes = bridge.compute_output_shape(tree.map_structure(lambda s: s.shape, encoder_states))
+    assert shapes == [[(3, size) for size in layer] for layer in decoder_sizes]
+    assert_shapes_agree(shapes, outputs)
+
+
+@pytest.mark.parametrize("encoder_sizes, decoder_sizes, mode", BRIDGES)
+def test_standard_checks(encoder_sizes, decoder_sizes, mode, tmp_path):
+    """Symbolic build, `.keras` round trip and export, with identical outputs."""
+    encoder_states = random_states(encoder_sizes)
+    bridge = Bridge(encoder_sizes, decoder_sizes, mode=mode)
+    symbolic_inputs = [[keras.Input((size,)) for size in layer] for layer in encoder_sizes]
+    symbolic = bridge(symbolic_inputs)
+    assert_shapes_agree([[(None, size) for size in layer] for layer in decoder_sizes], symbolic)
+    model = keras.Model(symbolic_inputs, tree.flatten(symbolic))
+    expected = tree.flatten(bridge(encoder_states))
+    assert_all_close(model(encoder_states), expected)
+
+    model.save(tmp_path / "bridge.keras")
+    loaded = keras.models.load_model(tmp_path / "bridge.keras")
+    assert_all_close(loaded(encoder_states), expected)
+
+    model.export(str(tmp_path / "exported"), verbose=False)
+    reloaded = tf.saved_model.load(str(tmp_path / "exported"))
+    assert_all_close(reloaded.serve(encoder_states), expected, atol=1e-5)
 
 
 @pytest.mark.parametrize(

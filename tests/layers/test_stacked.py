@@ -116,3 +116,26 @@ def test_dropout_acts_only_in_training():
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         Stacked(**kwargs)
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
+@pytest.mark.parametrize(
+    "inputs, error, match",
+    [
+        (np.zeros((2, 3), "float32"), ValueError, r"Received: inputs with shape \(2, 3\)"),
+        (np.zeros((2, 3, 4), "int32"), TypeError, "Received: inputs with dtype int32"),
+    ],
+)
+def test_bad_inputs(built, inputs, error, match):
+    stack = Stacked(keras.layers.GRU(3, return_sequences=True), 2)
+    if built:
+        stack(random_sequences(features=4))
+    with pytest.raises(error, match=match):
+        stack(inputs)
+
+
+def test_inputs_must_keep_the_feature_size_the_stack_was_built_with():
+    stack = Stacked(keras.layers.GRU(3, return_sequences=True), 2)
+    stack(random_sequences(features=4))
+    with pytest.raises(ValueError, match=r"4 features.*Received: inputs with shape \(3, 5, 6\)"):
+        stack(random_sequences(features=6))

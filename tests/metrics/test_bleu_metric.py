@@ -7,9 +7,11 @@ import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import keras_seq as ks
 from keras_seq.metrics import Bleu, corpus_bleu
 from keras_seq.metrics._scoring import SMOOTH_DEFAULTS, bleu_from_statistics
 from keras_seq.metrics.bleu import _bleu_from_statistics as graph_bleu
+from keras_seq.models.teacher_forcing import teacher_forcing_pair
 
 PAD, START, END = 0, 1, 2
 
@@ -237,6 +239,113 @@ def test_in_model_compile_and_fit():
         logs = model.evaluate(x, x, batch_size=16, return_dict=True, verbose=0)
         predictions = np.argmax(model.predict(x, verbose=0), axis=-1)
         assert logs["bleu"] == pytest.approx(expected_bleu(x, predictions).score, rel=1e-5)
+
+
+def masked(rows, weights):
+    """The tokens of `rows` at positions of non-zero weight (the others are padding)."""
+    return [
+        [t for t, w in zip(row, weight, strict=True) if w]
+        for row, weight in zip(rows, weights, strict=True)
+    ]
+
+
+def test_sample_weight_zeros_are_padding_in_y_pred_and_y_true():
+    rng = np.random.default_rng(4)
+    y_true, y_pred = random_corpus(seed=4)
+    y_true, y_pred = pad(y_true, 16), pad(y_pred, 16)
+    # Garbage (including end tokens) where the weight is 0, and weights that are not 0/1.
+    weights = rng.choice([0.0, 0.5, 1.0, 2.0], size=y_true.shape, p=[0.3, 0.1, 0.5, 0.1])
+    y_pred = np.where(weights == 0, rng.integers(2, 12, y_pred.shape), y_pred).astype("int32")
+    expected = expected_bleu(masked(y_true, weights), masked(y_pred, weights))
+    unmasked = expected_bleu(y_true, y_pred)
+    assert all(expected.counts) and expected.score != pytest.approx(unmasked.score, abs=1e-3)
+
+    metric = Bleu(start_id=START, end_id=END, dtype="float64")
+    metric.update_state(y_true[:15], y_pred[:15], sample_weight=weights[:15])
+    update = tf.function(metric.update_state, jit_compile=True)
+    update(y_true[15:], y_pred[15:], sample_weight=weights[15:, :, np.newaxis])
+    assert float(metric.result()) == pytest.approx(expected.score, abs=1e-9)
+    assert metric._totals.numpy().tolist() == list(expected.totals)
+    assert int(metric._hyp_len.numpy()) == expected.hyp_len
+    assert int(metric._ref_len.numpy()) == expected.ref_len
+
+    # Ragged ids with a ragged mask, and one weight per sentence.
+    ragged = Bleu(start_id=START, end_id=END, dtype="float64")
+    ragged.update_state(
+        tf.ragged.constant(y_true.tolist()),
+        tf.ragged.constant(y_pred.tolist()),
+        sample_weight=tf.ragged.constant(weights.tolist()),
+    )
+    assert float(ragged.result()) == pytest.approx(expected.score, abs=1e-9)
+    sentences = Bleu(start_id=START, end_id=END, dtype="float64")
+    keep = (np.arange(len(y_true)) % 3 != 0).astype("float32")
+    sentences.update_state(y_true, y_pred, sample_weight=keep)
+    kept = keep.astype(bool)
+    assert float(sentences.result()) == pytest.approx(
+        expected_bleu(y_true[kept], y_pred[kept]).score, abs=1e-9
+    )
+
+
+def test_sample_weight_shape_must_match():
+    metric = Bleu()
+    with pytest.raises(ValueError, match=r"timesteps of `y_true`.*sample_weight.shape=\(2, 4\)"):
+        metric.update_state(np.ones((2, 3), "int32"), np.ones((2, 3), "int32"), np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"sample_weight.shape=\(2, 3, 4\)"):
+        metric.update_state(np.ones((2, 3), "int32"), np.ones((2, 3), "int32"), np.ones((2, 3, 4)))
+
+
+@pytest.mark.parametrize("argument", ["weighted_metrics", "metrics"])
+def test_seq2seq_compiled_bleu_scores_only_unpadded_predictions(argument):
+    """evaluate's BLEU equals corpus_bleu over the teacher-forced argmax cut by the target mask."""
+    vocabulary = 9
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(1, 7, 12)
+    targets = np.zeros((12, 6), "int32")
+    for row, length in zip(targets, lengths, strict=True):
+        row[:length] = rng.integers(3, vocabulary, length)
+    sources = np.concatenate([targets, np.zeros((12, 1), "int32")], axis=1)
+    sources[np.arange(12), lengths] = END
+    model = ks.models.Seq2Seq(
+        ks.layers.RNNEncoder(vocabulary, 8, 16),
+        ks.layers.RNNDecoder(vocabulary, 8, 16),
+    )
+    # end_id=None: every label (the end token included) is a token, so whatever the
+    # model predicts at padded positions would count if the mask were ignored.
+    model.compile(
+        keras.optimizers.Adam(2e-2),
+        **{argument: [Bleu(max_order=2, name="bleu"), Bleu(end_id=END, name="bleu_end")]},
+    )
+    model.fit(sources, targets, batch_size=4, epochs=3, verbose=0)
+    logs = model.evaluate(sources, targets, batch_size=5, return_dict=True, verbose=0)
+
+    decoder_inputs, labels = teacher_forcing_pair(targets, START, END)
+    labels = keras.ops.convert_to_numpy(labels)
+    predictions = np.argmax(model((sources, decoder_inputs), training=False), axis=-1)
+    mask = labels != 0
+    ref, hyp = masked(labels, mask), masked(predictions, mask)
+    expected = corpus_bleu(
+        [tokens(row, start=None, end=None) for row in hyp],
+        [[tokens(row, start=None, end=None)] for row in ref],
+        max_order=2,
+        tokenize="none",
+    )
+    unmasked = corpus_bleu(  # what the metric gave when it ignored sample weights
+        [tokens(row, start=None, end=None) for row in predictions],
+        [[tokens(row, start=None, end=None)] for row in labels],
+        max_order=2,
+        tokenize="none",
+    )
+    assert 0.0 < expected.score < 100.0
+    assert unmasked.score != pytest.approx(expected.score, abs=0.1)  # the mask matters here
+    assert logs["bleu"] == pytest.approx(expected.score, rel=1e-5)
+    assert logs["bleu_end"] == pytest.approx(
+        corpus_bleu(
+            [tokens(row, start=None) for row in hyp],
+            [[tokens(row, start=None)] for row in ref],
+            tokenize="none",
+        ).score,
+        rel=1e-5,
+    )
 
 
 def test_config_and_serialization_round_trip():
