@@ -23,12 +23,21 @@ def make_layer(kind, cell):
         return Bidirectional(rnn(4, return_sequences=True, return_state=True))
     if kind == "stacked":
         return Stacked(rnn(4, return_sequences=True, return_state=True), 2)
+    if kind == "stacked_residual":
+        return Stacked(rnn(4, return_sequences=True, return_state=True), 3, residual=True)
     return Stacked(
         Bidirectional(rnn(4, return_sequences=True, return_state=True)), 3, residual=True
     )
 
 
-KINDS = ["forward", "backward", "bidirectional", "stacked", "stacked_bidirectional_residual"]
+KINDS = [
+    "forward",
+    "backward",
+    "bidirectional",
+    "stacked",
+    "stacked_residual",
+    "stacked_bidirectional_residual",
+]
 LAYERS = {}
 
 
@@ -81,15 +90,17 @@ def test_right_padding_is_invisible(kind, cell, batch):
         np.testing.assert_allclose(padded_state, state, atol=1e-6)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("reverse_source", [False, True])
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(batch=padded_batches)
-def test_encoder_padding_is_invisible(reverse_source, batch):
+def test_encoder_padding_is_invisible(reverse_source, cell, batch):
     lengths, tokens, extra = batch
-    encoder = ENCODERS.setdefault(
-        reverse_source,
-        RNNEncoder(VOCAB, 3, 4, num_layers=2, bidirectional=True, reverse_source=reverse_source),
-    )
+    if (reverse_source, cell) not in ENCODERS:
+        ENCODERS[reverse_source, cell] = RNNEncoder(
+            VOCAB, 3, 4, cell=cell, num_layers=2, bidirectional=True, reverse_source=reverse_source
+        )
+    encoder = ENCODERS[reverse_source, cell]
     ids = np.array(tokens, "int32")
     for row, length in enumerate(lengths):
         ids[row, length:] = 0

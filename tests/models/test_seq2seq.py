@@ -318,3 +318,39 @@ def test_reverse_source_is_a_constructor_option(tmp_path):
     assert_all_close(to_numpy(loaded((SOURCE, decoder_inputs))), reversed_logits, atol=1e-6)
     with pytest.raises(TypeError, match="reverse_source='yes'"):
         Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16), reverse_source="yes")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_default_seq2seq_stays_on_the_cudnn_path(cell):
+    from keras_seq.cudnn import cudnn_report
+
+    model = Seq2Seq(
+        RNNEncoder(12, 8, 8, cell=cell, num_layers=2, bidirectional=True),
+        RNNDecoder(12, 8, 16, cell=cell, num_layers=2, attention="luong"),
+    )
+    model((SOURCE, TARGET))
+    recurrent = [
+        layer
+        for layer in model._flatten_layers()
+        if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU))
+    ]
+    assert len(recurrent) == 6  # 2 x 2 encoder directions, 2 decoder layers
+    assert all(layer.use_cudnn == "auto" and not layer.unroll for layer in recurrent)
+    assert cudnn_report(model) == []
+    assert cudnn_report(Seq2Seq(RNNEncoder(12, 8, 8, cell="rnn"), RNNDecoder(12, 8, 16)))
+
+
+def test_model_level_id_and_clipping_arguments():
+    with pytest.raises(ValueError, match="start_id=12"):
+        Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16), start_id=12)
+    with pytest.raises(ValueError, match="start_id=0"):
+        Seq2Seq(RNNEncoder(12, 8, 8), RNNDecoder(12, 8, 16), start_id=0)
+    # clipnorm (per variable) is honoured like global_clipnorm: a huge learning rate
+    # moves no weight by more than lr * clipnorm in one SGD step.
+    model = small_model()
+    model.compile(keras.optimizers.SGD(1e4, clipnorm=1e-3))
+    model((SOURCE, np.ones_like(TARGET)))
+    before = [to_numpy(w) for w in model.trainable_weights]
+    model.fit(SOURCE[:1], TARGET[:1], epochs=1, batch_size=1, verbose=0)
+    for old, new in zip(before, model.trainable_weights):
+        assert np.linalg.norm(to_numpy(new) - old) <= 1e4 * 1e-3 * (1 + 1e-4)
