@@ -1,8 +1,8 @@
 """Many-to-one classification on generated data: is a sequence of digits sorted?
 
-The main job until `keras-seq demo` exists. It needs no download: it generates its
-data, trains a bidirectional GRU `ManyToOne` classifier with Keras progress bars,
-prints a results table, and saves the model as `.keras` and as a SavedModel.
+The smallest application: it needs no download. It generates its data, trains a
+bidirectional GRU `ManyToOne` classifier with Keras progress bars, prints a results
+table, and saves the model as `.keras` and as a SavedModel.
 
     python applications/sorted_sequences.py --epochs 5 --output sorted-demo
 """
