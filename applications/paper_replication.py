@@ -8,9 +8,11 @@ Scale: the paper trained 4 x 1000 LSTMs for ten days on 12M WMT'14 sentence pair
 (348M French words) with 160k/80k vocabularies and reported forward 26.17 vs reversed
 30.59 BLEU, and a test perplexity falling from 5.8 to 4.7 with reversal. Here the
 models are ~100x smaller, trained for minutes on short Tatoeba sentences, so absolute
-BLEU is not comparable; the directions of the effects are what this reproduces.
+BLEU is not comparable; what this measures is the direction of each effect at this
+scale (applications/README.md has the figures, including where they disagree with
+the paper).
 
-    python applications/paper_replication.py --epochs 6
+    python applications/paper_replication.py --epochs 5
     python applications/paper_replication.py --quick
 """
 

@@ -76,6 +76,8 @@ class Bidirectional(keras.layers.Bidirectional):
                 f"`state_merge` must be one of {STATE_MERGE_MODES}. "
                 f"Received: state_merge={state_merge!r}"
             )
+        if kwargs.get("backward_layer") is None:
+            kwargs["backward_layer"] = _backward_copy(layer)
         super().__init__(layer, merge_mode=merge_mode, **kwargs)
         self.state_merge = state_merge
         # `build` and `call` check the inputs, with messages naming `sequences`;
@@ -146,3 +148,17 @@ class Bidirectional(keras.layers.Bidirectional):
 
     def get_config(self):
         return {**super().get_config(), "state_merge": self.state_merge}
+
+
+def _backward_copy(layer):
+    """A fresh copy of `layer` reading backwards, made from its plain config.
+
+    Keras makes it by serializing `layer` a second time; inside a saving/loading scope
+    (a `.keras` load, a nested `from_config`) that marks the config as shared, and the
+    "backward" layer can come back as the forward one.
+    """
+    config = layer.get_config()
+    config["go_backwards"] = not layer.go_backwards
+    name = layer.name[len("backward_") :] if layer.name.startswith("backward_") else layer.name
+    config["name"] = f"backward_{name}"
+    return type(layer).from_config(config)

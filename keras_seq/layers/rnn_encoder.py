@@ -122,6 +122,11 @@ class RNNEncoder(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, source_shape):
+        if len(source_shape) != 2:
+            raise ValueError(
+                "`source_ids` must have shape (batch_size, timesteps). "
+                f"Received: source_ids with shape {tuple(source_shape)}"
+            )
         self.embedding.build(source_shape)
         self.recurrent.build(tuple(source_shape) + (self.embedding_dim,))
         self.built = True

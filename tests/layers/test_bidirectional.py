@@ -98,3 +98,18 @@ def test_inputs_must_keep_the_feature_size_the_layer_was_built_with():
     layer(sequences())  # 4 features
     with pytest.raises(ValueError, match=r"4 features.*Received: sequences with shape \(3, 6, 5\)"):
         layer(np.zeros((3, 6, 5), "float32"))
+
+
+def test_the_backward_layer_is_its_own_inside_a_sharing_scope():
+    """Inside a saving/loading scope Keras marks a layer serialized twice as shared; the
+    backward copy must still be a new layer reading backwards (this failed in a `.keras`
+    load of a bidirectional encoder, depending on which objects the scope had seen)."""
+    from keras.src.saving import serialization_lib
+
+    with serialization_lib.ObjectSharingScope():
+        gru = keras.layers.GRU(3)
+        serialization_lib.serialize_keras_object(gru)  # the scope has seen it once
+        layer = Bidirectional(gru)
+    assert layer.backward_layer is not layer.forward_layer
+    assert layer.backward_layer.go_backwards and not layer.forward_layer.go_backwards
+    assert layer.backward_layer.name == "backward_" + gru.name
