@@ -7,7 +7,7 @@ one table: forward vs reversed source, 1 vs 2 vs 4 layers, greedy vs beam 2 vs b
 Scale: the paper trained 4 x 1000 LSTMs for ten days on 12M WMT'14 sentence pairs
 (348M French words) with 160k/80k vocabularies and reported forward 26.17 vs reversed
 30.59 BLEU, and a test perplexity falling from 5.8 to 4.7 with reversal. Here the
-models are ~100x smaller, trained for minutes on short Tatoeba sentences, so absolute
+models are ~40x smaller, trained for minutes on short Tatoeba sentences, so absolute
 BLEU is not comparable; what this measures is the direction of each effect at this
 scale (applications/README.md has the figures, including where they disagree with
 the paper).
