@@ -1,6 +1,5 @@
 """Bad arguments raise before any work, naming the argument and echoing the value."""
 
-
 import keras
 import numpy as np
 import pytest
