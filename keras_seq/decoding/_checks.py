@@ -101,6 +101,38 @@ def check_length_penalty(length_penalty):
 # ----------------------------------------------------------------------------------------
 
 
+def check_beam_settings(beam_width, length_penalty, num_return):
+    """Checks and returns `(beam_width, length_penalty, num_return)`."""
+    beam_width = check_int("beam_width", beam_width, minimum=1)
+    length_penalty = check_length_penalty(length_penalty)
+    num_return = check_int(
+        "num_return",
+        num_return,
+        minimum=1,
+        maximum=beam_width,
+        expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
+    )
+    return beam_width, length_penalty, num_return
+
+
+def check_sampling_settings(temperature, top_k, top_p):
+    """Checks and returns `(temperature, top_k, top_p)`."""
+    temperature = check_float(
+        "temperature", temperature, low=0.0, low_open=True, expected="a finite number > 0"
+    )
+    top_k = check_int("top_k", top_k, minimum=1, allow_none=True)
+    top_p = check_float(
+        "top_p",
+        top_p,
+        low=0.0,
+        low_open=True,
+        high=1.0,
+        expected="a number in (0, 1] or None",
+        allow_none=True,
+    )
+    return temperature, top_k, top_p
+
+
 def _to_tensor(name):
     def convert(x):
         try:

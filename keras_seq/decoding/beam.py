@@ -99,14 +99,8 @@ def beam_search(
     start_id, end_id, max_length, min_length = _checks.check_common(
         step_fn, start_id, end_id, max_length, min_length
     )
-    beam_width = _checks.check_int("beam_width", beam_width, minimum=1)
-    length_penalty = _checks.check_length_penalty(length_penalty)
-    num_return = _checks.check_int(
-        "num_return",
-        num_return,
-        minimum=1,
-        maximum=beam_width,
-        expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
+    beam_width, length_penalty, num_return = _checks.check_beam_settings(
+        beam_width, length_penalty, num_return
     )
     if beam_width == 1:
         ids, scores = greedy_search(

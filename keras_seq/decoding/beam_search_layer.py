@@ -40,14 +40,8 @@ class BeamSearch(SearchLayer):
     def __init__(
         self, decoder, max_length, beam_width=4, length_penalty=0.0, num_return=1, **kwargs
     ):
-        beam_width = _checks.check_int("beam_width", beam_width, minimum=1)
-        length_penalty = _checks.check_length_penalty(length_penalty)
-        num_return = _checks.check_int(
-            "num_return",
-            num_return,
-            minimum=1,
-            maximum=beam_width,
-            expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
+        beam_width, length_penalty, num_return = _checks.check_beam_settings(
+            beam_width, length_penalty, num_return
         )
         super().__init__(decoder, max_length, **kwargs)
         self.beam_width = beam_width

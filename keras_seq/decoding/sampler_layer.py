@@ -42,19 +42,7 @@ class Sampler(SearchLayer):
     def __init__(
         self, decoder, max_length, temperature=1.0, top_k=None, top_p=None, seed=None, **kwargs
     ):
-        temperature = _checks.check_float(
-            "temperature", temperature, low=0.0, low_open=True, expected="a finite number > 0"
-        )
-        top_k = _checks.check_int("top_k", top_k, minimum=1, allow_none=True)
-        top_p = _checks.check_float(
-            "top_p",
-            top_p,
-            low=0.0,
-            low_open=True,
-            high=1.0,
-            expected="a number in (0, 1] or None",
-            allow_none=True,
-        )
+        temperature, top_k, top_p = _checks.check_sampling_settings(temperature, top_k, top_p)
         # Stored in the config, so an int or None (not a SeedGenerator).
         seed = _checks.check_int("seed", seed, allow_none=True)
         super().__init__(decoder, max_length, **kwargs)

@@ -108,23 +108,7 @@ def sample(
     start_id, end_id, max_length, min_length = _checks.check_common(
         step_fn, start_id, end_id, max_length, min_length
     )
-    temperature = _checks.check_float(
-        "temperature",
-        temperature,
-        low=0.0,
-        low_open=True,
-        expected="a finite number > 0",
-    )
-    top_k = _checks.check_int("top_k", top_k, minimum=1, allow_none=True)
-    top_p = _checks.check_float(
-        "top_p",
-        top_p,
-        low=0.0,
-        low_open=True,
-        high=1.0,
-        expected="a number in (0, 1] or None",
-        allow_none=True,
-    )
+    temperature, top_k, top_p = _checks.check_sampling_settings(temperature, top_k, top_p)
     if top_p == 1.0:
         top_p = None  # Keeps every token; skipping it avoids rounding in the cumsum.
     if not (seed is None or isinstance(seed, keras.random.SeedGenerator)):
