@@ -74,11 +74,7 @@ def check_token_ids(argument, ids, vocab_size):
         raise TypeError(
             f"`{argument}` must hold integer token ids. Received: {argument} with dtype {dtype}"
         )
-    if len(ids.shape) != 2:
-        raise ValueError(
-            f"`{argument}` must have shape (batch_size, timesteps). "
-            f"Received: {argument} with shape {tuple(ids.shape)}"
-        )
+    check_ids_shape(argument, ids.shape)
     if _is_concrete(ids):
         values = keras.ops.convert_to_numpy(ids)
         if values.size and (values.min() < 0 or values.max() >= vocab_size):
@@ -86,6 +82,16 @@ def check_token_ids(argument, ids, vocab_size):
                 f"`{argument}` must hold ids in [0, {vocab_size}) (the vocabulary size). "
                 f"Received: ids from {values.min()} to {values.max()}"
             )
+
+
+def check_ids_shape(argument, shape):
+    """Checks that an id tensor's shape is `(batch_size, timesteps)`; `build` sees only
+    the shape."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"`{argument}` must have shape (batch_size, timesteps). "
+            f"Received: {argument} with shape {tuple(shape)}"
+        )
 
 
 def check_features(argument, features, input_dim, rank):

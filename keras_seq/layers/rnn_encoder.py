@@ -4,7 +4,12 @@ import keras
 from keras import ops
 
 from keras_seq.layers.bidirectional import Bidirectional
-from keras_seq.layers.recurrent_factory import check_positive_int, check_token_ids, recurrent_layer
+from keras_seq.layers.recurrent_factory import (
+    check_ids_shape,
+    check_positive_int,
+    check_token_ids,
+    recurrent_layer,
+)
 from keras_seq.layers.sequence_reversal import reverse_padded
 from keras_seq.layers.stacked import Stacked
 
@@ -122,11 +127,7 @@ class RNNEncoder(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, source_shape):
-        if len(source_shape) != 2:
-            raise ValueError(
-                "`source_ids` must have shape (batch_size, timesteps). "
-                f"Received: source_ids with shape {tuple(source_shape)}"
-            )
+        check_ids_shape("source_ids", source_shape)
         self.embedding.build(source_shape)
         self.recurrent.build(tuple(source_shape) + (self.embedding_dim,))
         self.built = True
