@@ -4,11 +4,10 @@ Everything here speaks `keras.ops`/`keras.tree`, so the decoding functions run u
 Keras backend and inside `tf.function(jit_compile=True)`.
 """
 
-import math
-import numbers
-
 import keras
 from keras import ops, tree
+
+from keras_seq.checks import check_float, check_int
 
 NEG_INF = float("-inf")
 
@@ -16,46 +15,6 @@ NEG_INF = float("-inf")
 # ----------------------------------------------------------------------------------------
 # Python arguments
 # ----------------------------------------------------------------------------------------
-
-
-def check_int(name, value, *, minimum=None, maximum=None, allow_none=False, expected=None):
-    """Returns `value` as a Python int, or raises naming `name` and echoing `value`."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"Argument `{name}` must be a Python integer{' or None' if allow_none else ''}. "
-            f"Received: {name}={value!r} (of type {type(value).__name__})"
-        )
-    value = int(value)
-    too_small = minimum is not None and value < minimum
-    too_large = maximum is not None and value > maximum
-    if too_small or too_large:
-        if expected is None:
-            if maximum is None:
-                expected = f"an integer >= {minimum}"
-            elif minimum is None:
-                expected = f"an integer <= {maximum}"
-            else:
-                expected = f"an integer in [{minimum}, {maximum}]"
-        raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value}")
-    return value
-
-
-def check_float(name, value, *, low, high=math.inf, low_open=False, expected, allow_none=False):
-    """Returns `value` as a Python float in the given interval, or raises."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"Argument `{name}` must be a Python number. "
-            f"Received: {name}={value!r} (of type {type(value).__name__})"
-        )
-    number = float(value)
-    above_low = number > low if low_open else number >= low
-    if not math.isfinite(number) or not above_low or number > high:
-        raise ValueError(f"Argument `{name}` must be {expected}. Received: {name}={value!r}")
-    return number
 
 
 def check_step_fn(step_fn):

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_positive_int
 from keras_seq.layers.attention_base import Attention
-from keras_seq.layers.recurrent_factory import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")

@@ -3,9 +3,10 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_positive_int, check_token_ids
 from keras_seq.layers.bahdanau_attention import BahdanauAttention
 from keras_seq.layers.luong_attention import LuongAttention
-from keras_seq.layers.recurrent_factory import check_positive_int, check_token_ids, recurrent_layer
+from keras_seq.layers.recurrent_factory import recurrent_layer
 from keras_seq.layers.stacked import Stacked
 
 ATTENTIONS = (None, "bahdanau", "luong")

@@ -3,13 +3,9 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_ids_shape, check_positive_int, check_token_ids
 from keras_seq.layers.bidirectional import Bidirectional
-from keras_seq.layers.recurrent_factory import (
-    check_ids_shape,
-    check_positive_int,
-    check_token_ids,
-    recurrent_layer,
-)
+from keras_seq.layers.recurrent_factory import recurrent_layer
 from keras_seq.layers.sequence_reversal import reverse_padded
 from keras_seq.layers.stacked import Stacked
 

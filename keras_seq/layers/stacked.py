@@ -5,12 +5,8 @@ import copy
 import keras
 from keras import ops
 
-from keras_seq.layers.recurrent_factory import (
-    check_features,
-    check_positive_int,
-    check_rate,
-    check_recurrent,
-)
+from keras_seq.checks import check_features, check_positive_int, check_rate
+from keras_seq.layers.recurrent_factory import check_recurrent
 
 
 def _clone_recurrent(layer, name, return_sequences):

@@ -3,13 +3,9 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_features, check_positive_int, check_token_ids
 from keras_seq.layers.bidirectional import Bidirectional
-from keras_seq.layers.recurrent_factory import (
-    check_features,
-    check_positive_int,
-    check_token_ids,
-    recurrent_layer,
-)
+from keras_seq.layers.recurrent_factory import recurrent_layer
 from keras_seq.layers.stacked import Stacked
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_token_ids
 from keras_seq.layers.bridge import Bridge
-from keras_seq.layers.recurrent_factory import check_token_ids
 from keras_seq.layers.rnn_encoder import RNNEncoder
 from keras_seq.models.decoder_model import DecoderModel
 
