@@ -1,7 +1,18 @@
 """Learning-rate schedules from the papers the presets follow."""
 
+import numbers
+
 import keras
 from keras import ops
+
+
+def _check_steps_per_epoch(steps_per_epoch):
+    integral = isinstance(steps_per_epoch, numbers.Integral)  # numpy ints too
+    if not integral or isinstance(steps_per_epoch, bool) or steps_per_epoch < 1:
+        raise ValueError(
+            f"`steps_per_epoch` must be a positive int. Received: steps_per_epoch="
+            f"{steps_per_epoch!r}"
+        )
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -9,40 +20,90 @@ class HalvingSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """Constant rate, then halved every `period_epochs` from `start_epoch` on.
 
     Sutskever et al. (2014) trained with SGD at 0.7 and, "after 5 epochs, we begun
-    halving the learning rate every half epoch": `HalvingSchedule(0.7,
-    steps_per_epoch)` is that schedule. The first halving happens at `start_epoch`.
+    halving the learning rate every half epoch": `HalvingSchedule(0.7)` is that
+    schedule. The first halving happens at `start_epoch`; with `e = step /
+    steps_per_epoch` the rate is `initial_learning_rate` for `e < start_epoch`, then
+    `initial_learning_rate * 0.5 ** (floor((e - start_epoch) / period_epochs) + 1)`.
+
+    The epoch length may be left to training: with `steps_per_epoch=None`,
+    `keras_seq.callbacks.EpochLengthCallback` sets it in `fit` (`Seq2Seq.fit` adds
+    that callback by itself), or set it yourself with
+    `schedule.steps_per_epoch = n`. The length is held in a variable, so
+    `tf.function`/XLA-compiled train steps traced before it was known read the new
+    value. Once known it stays: it is saved in `get_config` (and so in a `.keras`
+    file of a model with its optimizer), and later `fit` calls keep it.
+
+    Until the length is known the rate is `initial_learning_rate`. The schedule
+    cannot raise when called past its first halving without a length, because that
+    point is `start_epoch * steps_per_epoch` steps: without the length it is unknown.
+    The callback checks it instead, when it learns the length, and raises if a
+    halving was due before.
 
     Args:
         initial_learning_rate: float. Rate before `start_epoch`.
-        steps_per_epoch: int. Optimizer steps (batches) in one epoch.
+        steps_per_epoch: int or None. Optimizer steps (batches) in one epoch.
+            Defaults to `None`: learned during `fit`, see above.
         start_epoch: float. Epoch of the first halving. Defaults to `5`.
         period_epochs: float. Epochs between halvings. Defaults to `0.5`.
+
+    Attributes:
+        steps_per_epoch: int or None. The epoch length, given or learned; settable
+            once, to a positive int, while it is `None`.
 
     Example:
     >>> schedule = HalvingSchedule(0.7, steps_per_epoch=100)
     >>> [round(float(schedule(step)), 4) for step in (0, 499, 500, 550, 600)]
     [0.7, 0.7, 0.35, 0.175, 0.0875]
+    >>> learned = HalvingSchedule(0.7)
+    >>> round(float(learned(550)), 4), learned.steps_per_epoch
+    (0.7, None)
+    >>> learned.steps_per_epoch = 100
+    >>> round(float(learned(550)), 4), learned.get_config()["steps_per_epoch"]
+    (0.175, 100)
     """
 
-    def __init__(self, initial_learning_rate, steps_per_epoch, start_epoch=5, period_epochs=0.5):
-        if not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
-            raise ValueError(
-                f"`steps_per_epoch` must be a positive int. Received: steps_per_epoch="
-                f"{steps_per_epoch!r}"
-            )
+    def __init__(
+        self, initial_learning_rate, steps_per_epoch=None, start_epoch=5, period_epochs=0.5
+    ):
+        if steps_per_epoch is not None:
+            _check_steps_per_epoch(steps_per_epoch)
         if period_epochs <= 0:
             raise ValueError(
                 f"`period_epochs` must be > 0. Received: period_epochs={period_epochs}"
             )
         self.initial_learning_rate = initial_learning_rate
-        self.steps_per_epoch = steps_per_epoch
         self.start_epoch = start_epoch
         self.period_epochs = period_epochs
+        # 0 while unknown. `dtype="int"` is Keras's own choice for `iterations`.
+        self._steps_per_epoch = keras.Variable(
+            int(steps_per_epoch or 0),
+            dtype="int",
+            trainable=False,
+            name="steps_per_epoch",
+            aggregation="only_first_replica",
+        )
+
+    @property
+    def steps_per_epoch(self):
+        value = int(keras.ops.convert_to_numpy(self._steps_per_epoch))
+        return value or None
+
+    @steps_per_epoch.setter
+    def steps_per_epoch(self, value):
+        _check_steps_per_epoch(value)
+        if self.steps_per_epoch is not None:
+            raise ValueError(
+                f"`steps_per_epoch` is already {self.steps_per_epoch}; it can be set only "
+                f"while it is None. Received: steps_per_epoch={value!r}"
+            )
+        self._steps_per_epoch.assign(int(value))
 
     def __call__(self, step):
-        epoch = ops.cast(step, "float32") / self.steps_per_epoch
+        steps_per_epoch = ops.cast(self._steps_per_epoch, "float32")
+        epoch = ops.cast(step, "float32") / ops.maximum(steps_per_epoch, 1.0)
         halvings = ops.floor((epoch - self.start_epoch) / self.period_epochs) + 1.0
-        return self.initial_learning_rate * ops.power(0.5, ops.maximum(halvings, 0.0))
+        halvings = ops.where(steps_per_epoch > 0, ops.maximum(halvings, 0.0), 0.0)
+        return self.initial_learning_rate * ops.power(0.5, halvings)
 
     def get_config(self):
         return {

@@ -123,25 +123,27 @@ class Seq2Seq(DecoderModel):
     ):
         """Builds and compiles a named configuration, untrained.
 
-        Presets: `"sutskever2014"` (the 2014 paper's 4 x 1000 LSTM recipe; needs
-        `steps_per_epoch` for its learning-rate schedule) and `"luong2015"` (a small
-        attention model that trains on a CPU in minutes). See `keras_seq.presets`.
+        Presets: `"sutskever2014"` (the 2014 paper's 4 x 1000 LSTM recipe) and
+        `"luong2015"` (a small attention model that trains on a CPU in minutes). See
+        `keras_seq.presets`. The model comes built, so `summary()` shows its weights.
 
         Args:
             name: str. The preset's name.
             source_vocab_size: int. Source vocabulary size, padding included.
             target_vocab_size: int. Target vocabulary size, padding included.
             steps_per_epoch: int or None. Batches per epoch, for schedules in epochs.
+                Defaults to `None`: `fit` learns it (see
+                `keras_seq.callbacks.EpochLengthCallback`).
             **kwargs: further `Seq2Seq` arguments (`max_length`, `start_id`, ...).
 
         Returns:
-            A compiled `Seq2Seq`.
+            A compiled, built `Seq2Seq`.
 
         Example:
         >>> import keras_seq
         >>> model = keras_seq.models.Seq2Seq.from_preset("luong2015", 500, 600)
-        >>> model.decoder.attention
-        'luong'
+        >>> model.decoder.attention, model.count_params()
+        ('luong', 2330712)
         """
         from keras_seq.presets import SEQ2SEQ_PRESETS
 
@@ -153,8 +155,38 @@ class Seq2Seq(DecoderModel):
             source_vocab_size, target_vocab_size, steps_per_epoch=steps_per_epoch
         )
         model = cls(encoder, decoder, name=name, **kwargs)
+        model.build(model._unknown_inputs_shape())
         model.compile(optimizer=optimizer, metrics=["accuracy"])
         return model
+
+    def fit(
+        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs
+    ):
+        """`keras.Model.fit`, plus the callbacks the optimizer's learning-rate schedule needs.
+
+        A `keras_seq.schedules.HalvingSchedule` that does not know its epoch length
+        yet gets a `keras_seq.callbacks.EpochLengthCallback`, appended after
+        `callbacks` unless they hold one already. A `keras.callbacks.CallbackList`
+        is passed on as it is. Arguments after `callbacks` go by keyword.
+
+        Example:
+        >>> import numpy as np, keras, keras_seq
+        >>> from keras_seq.schedules import HalvingSchedule
+        >>> model = keras_seq.models.Seq2Seq(
+        ...     keras_seq.layers.RNNEncoder(20, 8, 16), keras_seq.layers.RNNDecoder(20, 8, 16))
+        >>> schedule = HalvingSchedule(0.7)
+        >>> model.compile(optimizer=keras.optimizers.SGD(schedule))
+        >>> source, target = np.full((6, 4), 5), np.full((6, 3), 7)
+        >>> _ = model.fit(source, target, batch_size=2, verbose=0)
+        >>> schedule.steps_per_epoch
+        3
+        """
+        from keras_seq.callbacks.epoch_length import schedule_callbacks
+
+        if not isinstance(callbacks, keras.callbacks.CallbackList):
+            callbacks = list(callbacks or [])
+            callbacks += schedule_callbacks(self, callbacks)
+        return super().fit(x, y, batch_size, epochs, verbose, callbacks, **kwargs)
 
     def _condition(self, source_ids, training=None):
         memory, states = self.encoder(source_ids, training=training)
