@@ -11,13 +11,9 @@ def sutskever2014(source_vocab_size, target_vocab_size, steps_per_epoch=None):
     """Sutskever, Vinyals and Le (2014): 4 x 1000 LSTM layers on each side, 1000-d
     embeddings, uniform(-0.08, 0.08) initialisation, reversed source, no attention;
     plain SGD at 0.7 halved every half epoch after epoch 5, gradient norm clipped
-    at 5 (Keras's `global_clipnorm` on the batch-averaged gradient, as in the paper)."""
-    if steps_per_epoch is None:
-        raise ValueError(
-            "The sutskever2014 preset halves its learning rate every half epoch, so it "
-            "needs `steps_per_epoch` (batches per epoch; the paper used batches of 128). "
-            "Received: steps_per_epoch=None"
-        )
+    at 5 (Keras's `global_clipnorm` on the batch-averaged gradient, as in the paper).
+    `steps_per_epoch=None` leaves the epoch length of the `HalvingSchedule` to `fit`
+    (see `keras_seq.callbacks.EpochLengthCallback`)."""
     initializer = keras.initializers.RandomUniform(-0.08, 0.08)
     encoder = RNNEncoder(
         source_vocab_size, 1000, 1000, num_layers=4, reverse_source=True, initializer=initializer
