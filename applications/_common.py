@@ -31,16 +31,13 @@ def short_pairs(pairs, source_tokenizer, target_tokenizer, max_tokens):
     ]
 
 
-def translate(model, source_tokenizer, target_tokenizer, sources, batch_size=128, **settings):
+def translate(model, source_tokenizer, target_tokenizer, sources, decoding, batch_size=128):
+    """The model's outputs for `sources` with a decoding strategy, as Python strings."""
+    generator = ks.TextGenerator(model, target_tokenizer, source_tokenizer, decoding=decoding)
     outputs = []
     for start in range(0, len(sources), batch_size):
-        ids = model.generate(
-            source_tokenizer.encode(sources[start : start + batch_size]), **settings
-        )
-        outputs.extend(
-            text.decode("utf-8")
-            for text in keras.ops.convert_to_numpy(target_tokenizer.decode(ids))
-        )
+        texts, _ = generator(sources[start : start + batch_size])
+        outputs.extend(texts)
     return outputs
 
 

@@ -96,8 +96,8 @@ def main(argv=None):
         f"tokens; {args.units} units, {args.epochs} epochs per model"
     )
 
-    def score(model, **settings):
-        outputs = _common.translate(model, source, target, sources, min_length=1, **settings)
+    def score(model, decoding):
+        outputs = _common.translate(model, source, target, sources, decoding)
         return ks.metrics.corpus_bleu(outputs, references)
 
     rows, results = [], {}
@@ -108,14 +108,15 @@ def main(argv=None):
             "reversed" if reverse_source else "forward"
         )
         ppl = _common.perplexity(model, source, target, test)
-        methods = [("greedy", {"method": "greedy"})]
+        # min_length=1: an empty translation is never the answer.
+        methods = [("greedy", ks.decoding.GreedySearch(min_length=1))]
         if (num_layers, reverse_source) == (2, True):
             methods += [
-                ("beam 2", {"method": "beam", "beam_width": 2}),
-                ("beam 12", {"method": "beam", "beam_width": 12}),
+                (f"beam {width}", ks.decoding.BeamSearch(beam_width=width, min_length=1))
+                for width in (2, 12)
             ]
-        for method, settings in methods:
-            bleu = score(model, **settings)
+        for method, strategy in methods:
+            bleu = score(model, strategy)
             results[name, method] = (bleu.score, ppl)
             rows.append((name, method, f"{bleu.score:.2f}", f"{ppl:.2f}"))
             print(

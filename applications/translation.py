@@ -90,7 +90,7 @@ def main(argv=None):
         source.vocabulary_size, target.vocabulary_size, args.units, max_length=args.max_tokens + 4
     )
     untrained_bleu = ks.metrics.corpus_bleu(
-        _common.translate(model, source, target, [s for s, _ in test], method="greedy"),
+        _common.translate(model, source, target, [s for s, _ in test], "greedy"),
         [t for _, t in test],
     ).score
     checkpoint = os.path.join(args.output, "best.keras")
@@ -103,7 +103,7 @@ def main(argv=None):
                 [t for _, t in validation],
                 source_tokenizer=source,
                 target_tokenizer=target,
-                method="greedy",
+                decoding="greedy",
                 max_samples=500,
                 num_examples=2,
             ),
@@ -118,19 +118,19 @@ def main(argv=None):
     sources, references = [s for s, _ in test], [t for _, t in test]
     # min_length=1: an empty translation is never the answer, however likely the model
     # finds an immediate end token.
-    settings = [("greedy", {"method": "greedy", "min_length": 1})]
+    strategies = [("greedy", ks.decoding.GreedySearch(min_length=1))]
     for width in (2, 4, 8):
-        settings.append((f"beam {width}", {"method": "beam", "beam_width": width, "min_length": 1}))
-    settings.append(
+        strategies.append((f"beam {width}", ks.decoding.BeamSearch(width, min_length=1)))
+    strategies.append(
         (
             "beam 4, length penalty 0.6",
-            {"method": "beam", "beam_width": 4, "length_penalty": 0.6, "min_length": 1},
+            ks.decoding.BeamSearch(4, length_penalty=0.6, min_length=1),
         )
     )
     results, signature = [], None
-    for name, options in settings:
+    for name, strategy in strategies:
         bleu = ks.metrics.corpus_bleu(
-            _common.translate(model, source, target, sources, **options), references
+            _common.translate(model, source, target, sources, strategy), references
         )
         signature = bleu.signature
         results.append((name, bleu.score))
@@ -150,7 +150,7 @@ def main(argv=None):
         os.path.join(args.output, "translator"),
         source,
         target,
-        beam_width=4,
+        decoding=ks.decoding.BeamSearch(beam_width=4),
         overwrite=True,
     )
     examples = list(dict.fromkeys(sources))[:3]

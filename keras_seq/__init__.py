@@ -20,9 +20,11 @@ from keras_seq import (  # noqa: E402
     presets,
     schedules,
 )
+from keras_seq.text_generator import TextGenerator  # noqa: E402
 from keras_seq.version import __version__  # noqa: E402
 
 __all__ = [
+    "TextGenerator",
     "__version__",
     "callbacks",
     "cudnn",

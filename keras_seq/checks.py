@@ -147,3 +147,64 @@ def is_concrete(tensor):
     except Exception:  # a symbolic graph tensor has no value to read
         return False
     return True
+
+
+def check_decoding_ids(start_id, end_id, max_length, min_length):
+    """The token ids and lengths every decoding run takes; returns them as ints."""
+    start_id = check_int("start_id", start_id, minimum=0)
+    end_id = check_int("end_id", end_id, minimum=0)
+    max_length = check_int("max_length", max_length, minimum=1)
+    min_length = check_int(
+        "min_length",
+        min_length,
+        minimum=0,
+        maximum=max_length - 1,
+        expected=(
+            f"an integer in [0, max_length - 1] = [0, {max_length - 1}] (the end token "
+            "is forbidden until `min_length` tokens were emitted, so it could never be "
+            "emitted otherwise)"
+        ),
+    )
+    return start_id, end_id, max_length, min_length
+
+
+def check_length_penalty(length_penalty):
+    """The GNMT length penalty's alpha: a finite number >= 0."""
+    return check_float(
+        "length_penalty",
+        length_penalty,
+        low=0.0,
+        expected="a finite number >= 0 (0 disables the penalty)",
+    )
+
+
+def check_beam_settings(beam_width, length_penalty, num_return):
+    """Checks and returns `(beam_width, length_penalty, num_return)`."""
+    beam_width = check_int("beam_width", beam_width, minimum=1)
+    length_penalty = check_length_penalty(length_penalty)
+    num_return = check_int(
+        "num_return",
+        num_return,
+        minimum=1,
+        maximum=beam_width,
+        expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
+    )
+    return beam_width, length_penalty, num_return
+
+
+def check_sampling_settings(temperature, top_k, top_p):
+    """Checks and returns `(temperature, top_k, top_p)`."""
+    temperature = check_float(
+        "temperature", temperature, low=0.0, low_open=True, expected="a finite number > 0"
+    )
+    top_k = check_int("top_k", top_k, minimum=1, allow_none=True)
+    top_p = check_float(
+        "top_p",
+        top_p,
+        low=0.0,
+        low_open=True,
+        high=1.0,
+        expected="a number in (0, 1] or None",
+        allow_none=True,
+    )
+    return temperature, top_k, top_p

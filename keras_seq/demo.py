@@ -13,6 +13,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_seq import callbacks, data, datasets, export, layers, metrics, models, plotting
+from keras_seq.decoding import BeamSearch
+from keras_seq.text_generator import TextGenerator
 
 DEFAULT_EXAMPLES = [
     "3rd of March, 2021",
@@ -34,17 +36,12 @@ def build_model(source_tokenizer, target_tokenizer, max_length, training_steps):
     return model
 
 
-def decode_texts(tokenizer, ids):
-    return [text.decode("utf-8") for text in keras.ops.convert_to_numpy(tokenizer.decode(ids))]
-
-
-def evaluate(model, source_tokenizer, target_tokenizer, pairs, batch_size=256, **settings):
-    """Exact match and character BLEU of generated outputs over `pairs`."""
+def evaluate(generator, pairs, batch_size=256):
+    """Exact match and character BLEU of a `TextGenerator`'s outputs over `pairs`."""
     outputs = []
     for start in range(0, len(pairs), batch_size):
-        sources = [source for source, _ in pairs[start : start + batch_size]]
-        ids = model.generate(source_tokenizer.encode(sources), **settings)
-        outputs.extend(decode_texts(target_tokenizer, ids))
+        texts, _ = generator([source for source, _ in pairs[start : start + batch_size]])
+        outputs.extend(texts)
     references = [target for _, target in pairs]
     exact = float(np.mean([out == ref for out, ref in zip(outputs, references)]))
     bleu = metrics.corpus_bleu(outputs, references, tokenize="char")
@@ -103,20 +100,16 @@ def run(
         [target for _, target in validation],
         source_tokenizer=source_tokenizer,
         target_tokenizer=target_tokenizer,
-        method="greedy",
+        decoding="greedy",
         tokenize="char",
         num_examples=2,
     )
     model.fit(train, epochs=epochs, callbacks=[bleu_callback], verbose=verbose)
 
     rows = []
-    for name, settings in (
-        ("greedy", {"method": "greedy"}),
-        ("beam 4", {"method": "beam", "beam_width": 4}),
-    ):
-        exact, bleu, _ = evaluate(
-            model, source_tokenizer, target_tokenizer, splits.test, **settings
-        )
+    for name, strategy in (("greedy", "greedy"), ("beam 4", BeamSearch(beam_width=4))):
+        generator = TextGenerator(model, target_tokenizer, source_tokenizer, decoding=strategy)
+        exact, bleu, _ = evaluate(generator, splits.test)
         rows.append((name, exact, bleu))
     print(f"\nHeld-out test set ({len(splits.test)} dates):")
     print_table(rows)
@@ -126,8 +119,7 @@ def run(
         os.path.join(output, "dates_savedmodel"),
         source_tokenizer,
         target_tokenizer,
-        method="beam",
-        beam_width=4,
+        decoding=BeamSearch(beam_width=4),
         overwrite=True,
     )
     serve = tf.saved_model.load(export_path).signatures["serving_default"]

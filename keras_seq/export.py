@@ -7,24 +7,13 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from keras_seq.decoding.decoder_search import check_method
-from keras_seq.models.decoder_model import DecoderModel
+from keras_seq.decoding import Sampling
 from keras_seq.models.many_to_many import ManyToMany
 from keras_seq.models.many_to_one import ManyToOne
+from keras_seq.models.seq2seq import Seq2Seq
+from keras_seq.text_generator import TextGenerator, check_tokenizer
 
 TEXTS = tf.TensorSpec([None], tf.string, name="texts")
-
-
-def _check_tokenizer(argument, tokenizer, vocab_size):
-    if tokenizer is None or not hasattr(tokenizer, "encode"):
-        raise TypeError(
-            f"`{argument}` must be a keras_seq.data tokenizer. Received: {argument}={tokenizer!r}"
-        )
-    if tokenizer.vocabulary_size > vocab_size:
-        raise ValueError(
-            f"`{argument}` has {tokenizer.vocabulary_size} tokens but the model's embedding "
-            f"has {vocab_size}: ids past {vocab_size - 1} would be out of range."
-        )
 
 
 def _empty_guard(texts, run, empty):
@@ -38,27 +27,16 @@ def _empty_guard(texts, run, empty):
     return tf.cond(tf.size(texts) > 0, lambda: run(texts), empty)
 
 
-def _translator_endpoint(model, source_tokenizer, target_tokenizer, settings):
-    _check_tokenizer("source_tokenizer", source_tokenizer, model.encoder.vocab_size)
-    _check_tokenizer("target_tokenizer", target_tokenizer, model.decoder.vocab_size)
-
-    def run(texts):
-        ids, scores = model._generate(source_tokenizer.encode(texts), **settings)
-        if settings["num_return"] > 1:
-            batch = tf.shape(ids)[0]
-            flat = target_tokenizer.decode(tf.reshape(ids, [-1, tf.shape(ids)[-1]]))
-            return {"outputs": tf.reshape(flat, [batch, -1]), "scores": scores}
-        return {"outputs": target_tokenizer.decode(ids), "scores": scores}
-
+def _translator_endpoint(generator):
     def empty():
-        shape = [0] if settings["num_return"] == 1 else [0, settings["num_return"]]
+        shape = [0] if generator.num_return == 1 else [0, generator.num_return]
         return {"outputs": tf.zeros(shape, tf.string), "scores": tf.zeros(shape, tf.float32)}
 
-    return lambda texts: _empty_guard(texts, run, empty)
+    return lambda texts: _empty_guard(texts, generator.serve, empty)
 
 
 def _classifier_endpoint(model, source_tokenizer, labels):
-    _check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
+    check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
     labels = _label_names("labels", labels, model.num_outputs)
     table = tf.constant(labels)
 
@@ -80,7 +58,7 @@ def _classifier_endpoint(model, source_tokenizer, labels):
 
 
 def _tagger_endpoint(model, source_tokenizer, labels):
-    _check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
+    check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
     labels = _label_names("labels", labels, model.num_outputs)
     table = tf.constant(labels)
     end_id = source_tokenizer.end_id
@@ -148,11 +126,8 @@ def export_text_model(
     source_tokenizer,
     target_tokenizer=None,
     *,
-    method="beam",
-    beam_width=4,
+    decoding=None,
     max_length=None,
-    length_penalty=0.0,
-    num_return=1,
     labels=None,
     overwrite=False,
 ):
@@ -181,11 +156,11 @@ def export_text_model(
         path: str or path-like. Destination folder.
         source_tokenizer: `keras_seq.data` tokenizer of the inputs.
         target_tokenizer: `keras_seq.data` tokenizer of the outputs (Seq2Seq only).
-        method: str. `"beam"` or `"greedy"` (Seq2Seq). Defaults to `"beam"`.
-        beam_width: int. Defaults to `4`.
+        decoding: the strategy baked into the export (Seq2Seq): `"greedy"`, `"beam"`,
+            a config dict or a `keras_seq.decoding` strategy; sampling is refused (an
+            export decodes deterministically). Defaults to `None`: the model's own
+            `decoding`.
         max_length: int or None. Defaults to the model's `max_length`.
-        length_penalty: float. GNMT alpha. Defaults to `0.0`.
-        num_return: int. Hypotheses per input (beam search). Defaults to `1`.
         labels: list of str or None. Class or tag names (classifier, tagger).
             Defaults to the class indices as strings.
         overwrite: bool. Replace an existing folder. Defaults to `False`.
@@ -209,23 +184,15 @@ def export_text_model(
     ['outputs', 'scores']
     """
     archive = keras.export.ExportArchive()
-    if isinstance(model, DecoderModel):
-        if not hasattr(model, "encoder"):
-            raise TypeError(
-                "export_text_model serves text-to-text models (Seq2Seq); a OneToMany "
-                "takes labels or vectors: use model.export() for it."
-            )
-        check_method(method)
-        if method == "sample":
+    if isinstance(model, Seq2Seq):
+        generator = TextGenerator(model, target_tokenizer, source_tokenizer, decoding, max_length)
+        if isinstance(generator.layer.strategy, Sampling):
             raise ValueError(
-                "An exported translator decodes deterministically: use method='beam' or "
-                "'greedy'. Received: method='sample'"
+                "An exported translator decodes deterministically: use greedy or beam "
+                f"search. Received: decoding={generator.layer.strategy!r}"
             )
-        settings = model._settings(method, beam_width, max_length, length_penalty, num_return)
-        endpoint = _translator_endpoint(model, source_tokenizer, target_tokenizer, settings)
-        if not model.built:
-            model.build(model._unknown_inputs_shape())
-        tracked = [model, source_tokenizer, target_tokenizer]
+        endpoint = _translator_endpoint(generator)
+        tracked = generator.trackables
     elif isinstance(model, ManyToOne) and model.vocab_size is not None:
         endpoint = _classifier_endpoint(model, source_tokenizer, labels)
         tracked = [model, source_tokenizer]
@@ -234,7 +201,8 @@ def export_text_model(
         tracked = [model, source_tokenizer]
     else:
         raise TypeError(
-            "`model` must be a Seq2Seq, or a ManyToOne/ManyToMany on token ids. "
+            "Argument `model` must be a Seq2Seq, or a ManyToOne/ManyToMany on token ids "
+            "(a OneToMany takes labels or vectors: use model.export() for it). "
             f"Received: model={model!r}"
         )
     if not model.built:

@@ -5,15 +5,19 @@ import os
 import keras
 import numpy as np
 
+from keras_seq.text_generator import TextGenerator
+
 
 def plot_attention(
-    model, source_tokenizer, target_tokenizer, texts, path, *, title=None, **generate_settings
+    model, source_tokenizer, target_tokenizer, texts, path, *, decoding=None, title=None
 ):
     """Generates an output for each text and saves its attention weights as heat maps.
 
     One panel per text: source tokens across (the end token included), generated
-    tokens down, a cell's brightness the weight the decoder gave that source token
-    when it emitted that output token. Needs matplotlib (`pip install keras-seq[apps]`).
+    tokens down, a cell's colour the weight the decoder gave that source token when
+    it emitted that output token (the colour bar gives the scale). Needs matplotlib
+    (`pip install keras-seq[apps]`); the figure is drawn on its own Agg canvas, so the
+    user's matplotlib backend and pyplot state are left alone.
 
     Args:
         model: `keras_seq.models.Seq2Seq` whose decoder has attention.
@@ -21,9 +25,9 @@ def plot_attention(
         target_tokenizer: `keras_seq.data.Tokenizer` of the outputs.
         texts: list of str. The source texts, one panel each.
         path: str. The PNG file to write (its folder must exist).
+        decoding: strategy of the generated outputs (`"greedy"`, `"beam"`, a
+            `keras_seq.decoding` strategy). Defaults to `None`: the model's own.
         title: str or None. A title over all panels. Defaults to `None`.
-        **generate_settings: passed to `model.generate` (e.g. `method="greedy"`);
-            defaults to the model's beam search.
 
     Returns:
         `path`.
@@ -42,27 +46,30 @@ def plot_attention(
     True
     """
     try:
-        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except ImportError as error:  # an optional dependency: only plotting needs it
         raise ImportError(
             "plot_attention needs matplotlib: pip install matplotlib (or keras-seq[apps])"
         ) from error
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
 
     if isinstance(texts, str) or not texts:
         raise ValueError(f"`texts` must be a non-empty list of str. Received: texts={texts!r}")
-    source_ids = keras.ops.convert_to_numpy(source_tokenizer.encode(texts))
-    output_ids = keras.ops.convert_to_numpy(model.generate(source_ids, **generate_settings))
-    weights = keras.ops.convert_to_numpy(model.attention_weights(source_ids, output_ids))
+    generator = TextGenerator(model, target_tokenizer, source_tokenizer, decoding=decoding)
+    source_ids, result = generator.generate_ids(texts)
+    source_ids = keras.ops.convert_to_numpy(source_ids)
+    output_ids = keras.ops.convert_to_numpy(result.ids)[:, 0]  # the best hypothesis
+    weights = model.attention_weights(source_ids, output_ids)
 
-    figure, axes = plt.subplots(1, len(texts), figsize=(5.5 * len(texts), 5), squeeze=False)
+    figure = Figure(figsize=(5.5 * len(texts) + 1, 5))
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, len(texts), squeeze=False)
     for axis, text, source_row, output_row, panel in zip(
         axes[0], texts, source_ids, output_ids, weights
     ):
         source_tokens = _token_labels(source_tokenizer, source_row)
         output_tokens = _token_labels(target_tokenizer, output_row)
-        axis.imshow(
+        image = axis.imshow(
             panel[: len(output_tokens), : len(source_tokens)],
             cmap="viridis",
             aspect="auto",
@@ -74,11 +81,10 @@ def plot_attention(
         axis.set_xlabel("source tokens")
         axis.set_ylabel("generated tokens")
         axis.set_title(text, fontsize=10)
+    figure.colorbar(image, ax=axes[0].tolist(), label="attention weight")
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(os.fspath(path), dpi=110)
-    plt.close(figure)
+    figure.savefig(os.fspath(path), dpi=110, bbox_inches="tight")
     return path
 
 

@@ -29,21 +29,37 @@ def test_token_labels_stop_at_the_end_token_and_show_spaces(model_and_tokenizer)
     ]
 
 
-def test_writes_a_png_with_a_panel_per_text(model_and_tokenizer, tmp_path):
+def test_writes_a_png_with_a_panel_per_text_and_a_colour_bar(
+    model_and_tokenizer, tmp_path, monkeypatch
+):
+    import matplotlib
+    import matplotlib.figure
     import matplotlib.image
 
+    colour_bars = []
+    original = matplotlib.figure.Figure.colorbar
+
+    def spy(figure, mappable, **kwargs):
+        colour_bars.append((mappable.get_clim(), kwargs.get("label")))
+        return original(figure, mappable, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "colorbar", spy)
+    backend = matplotlib.get_backend()
     model, tokenizer = model_and_tokenizer
     path = tmp_path / "attention.png"
     assert (
         plotting.plot_attention(
-            model, tokenizer, tokenizer, ["abc", "c a"], path, method="greedy", title="t"
+            model, tokenizer, tokenizer, ["abc", "c a"], path, decoding="greedy", title="t"
         )
         == path
     )
+    assert matplotlib.get_backend() == backend  # the user's backend is left alone
+    assert colour_bars == [((0.0, 1.0), "attention weight")]
     one = tmp_path / "one.png"
     plotting.plot_attention(model, tokenizer, tokenizer, ["abc"], one)
     two_panels, one_panel = matplotlib.image.imread(path), matplotlib.image.imread(one)
-    assert two_panels.shape[1] == pytest.approx(2 * one_panel.shape[1], rel=0.01)
+    # A second panel adds about one panel's width (the colour bar is shared).
+    assert 1.4 * one_panel.shape[1] < two_panels.shape[1] < 2.2 * one_panel.shape[1]
 
 
 @pytest.mark.parametrize("texts", ["abc", []])

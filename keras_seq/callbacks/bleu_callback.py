@@ -1,9 +1,11 @@
 """`BleuCallback`: corpus BLEU of a model's generated text at the end of epochs."""
 
 import keras
-import numpy as np
 
+from keras_seq import checks
+from keras_seq import decoding as decoding_lib
 from keras_seq.metrics.bleu_functions import corpus_bleu
+from keras_seq.text_generator import TextGenerator
 
 _BLEU_ARGUMENTS = (
     "max_order",
@@ -16,15 +18,14 @@ _BLEU_ARGUMENTS = (
 
 
 class BleuCallback(keras.callbacks.Callback):
-    """Decodes validation sources with `model.generate` and logs their corpus BLEU.
+    """Translates validation sources with the model and logs their corpus BLEU.
 
-    At the end of every `every_n_epochs`-th epoch the callback encodes `sources` in
-    batches with `source_tokenizer.encode`, generates with
-    `model.generate(ids, method=method, beam_width=beam_width)` (a
-    `(batch_size, beams, length)` result is reduced to its first, best beam),
-    detokenizes with `target_tokenizer.decode`, scores the text against `references`
-    with `keras_seq.metrics.corpus_bleu` (sacrebleu's BLEU on the 0-100 scale) and
-    writes the score to `logs[name]`. A progress bar runs while decoding, and the
+    At the end of every `every_n_epochs`-th epoch the callback translates `sources` in
+    batches with a `keras_seq.TextGenerator` (encode with `source_tokenizer`, decode
+    with the `decoding` strategy, detokenize with `target_tokenizer`; with a strategy
+    that returns several hypotheses, the best one), scores the text against
+    `references` with `keras_seq.metrics.corpus_bleu` (sacrebleu's BLEU on the 0-100
+    scale) and writes the score to `logs[name]`. A progress bar runs while decoding, and the
     score line and `num_examples` source/output/reference triples are printed after.
 
     Epochs in between carry the latest score again (epochs before the first
@@ -47,16 +48,16 @@ class BleuCallback(keras.callbacks.Callback):
         sources: list of str. Raw source sentences.
         references: list. For each source, a reference string or a list of
             reference strings (raw, detokenized text).
-        source_tokenizer: object. Its `encode(list_of_str)` returns padded source ids.
-        target_tokenizer: object. Its `decode(ids)` returns a list, array or string
-            tensor of str or UTF-8 bytes, one per row of `ids`.
-        method: str. Passed to `model.generate`, e.g. `"beam"` or `"greedy"`.
-            Defaults to `"beam"`.
-        beam_width: int. Passed to `model.generate`. Defaults to `4`.
+        source_tokenizer: `keras_seq.data` tokenizer of the sources.
+        target_tokenizer: `keras_seq.data` tokenizer of the outputs.
+        decoding: strategy: `"greedy"`, `"beam"`, `"sample"`, a config dict or a
+            `keras_seq.decoding` strategy. Defaults to `None`: the model's own.
+        max_length: int or None. Most tokens generated. Defaults to `None`: the
+            model's `max_length`.
         every_n_epochs: int. Score after epochs `n`, `2n`, ... Defaults to `1`.
         max_samples: int or None. Score only the first `max_samples` pairs. Defaults
             to `None` (all).
-        batch_size: int. Sentences per `generate` call. Defaults to `64`.
+        batch_size: int. Sentences decoded at once. Defaults to `64`.
         num_examples: int. Source/output/reference triples printed after scoring.
             Defaults to `3`.
         name: str. The logs key. Defaults to `"val_bleu"`.
@@ -71,31 +72,21 @@ class BleuCallback(keras.callbacks.Callback):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> from keras_seq.callbacks import BleuCallback
-    >>> class Words:  # a stand-in tokenizer: one id per word
-    ...     vocabulary = ["", "le", "chat", "dort", "bien", "the", "cat", "sleeps", "well"]
-    ...     def encode(self, texts):
-    ...         return np.array([[self.vocabulary.index(w) for w in t.split()] for t in texts])
-    ...     def decode(self, ids):
-    ...         return [" ".join(self.vocabulary[i] for i in row if i) for row in ids]
-    >>> class Copy(keras.Model):  # a stand-in model: "translates" word i to word i + 4
-    ...     def __init__(self):
-    ...         super().__init__()
-    ...         self.dense = keras.layers.Dense(1)
-    ...     def call(self, x):
-    ...         return self.dense(x)
-    ...     def generate(self, ids, method="beam", beam_width=4):
-    ...         return np.asarray(ids) + 4
-    >>> model = Copy()
-    >>> model.compile(optimizer="sgd", loss="mse")
-    >>> callback = BleuCallback(["le chat dort bien"], ["the cat sleeps well"],
-    ...                         source_tokenizer=Words(), target_tokenizer=Words(), verbose=0)
-    >>> history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2,
-    ...                     callbacks=[callback], verbose=0)
-    >>> [round(s, 2) for s in history.history["val_bleu"]]
-    [100.0, 100.0]
+    >>> import numpy as np, keras_seq as ks
+    >>> pairs = [("le chat dort", "the cat sleeps"), ("le chien dort", "the dog sleeps")]
+    >>> src, tgt = ks.data.WordTokenizer(), ks.data.WordTokenizer()
+    >>> src.adapt([s for s, _ in pairs]); tgt.adapt([t for _, t in pairs])
+    >>> model = ks.models.Seq2Seq(ks.layers.RNNEncoder(src.vocabulary_size, 8, 16),
+    ...                           ks.layers.RNNDecoder(tgt.vocabulary_size, 8, 16),
+    ...                           max_length=5)
+    >>> model.compile(optimizer="adam")
+    >>> callback = ks.callbacks.BleuCallback(
+    ...     [s for s, _ in pairs], [t for _, t in pairs], source_tokenizer=src,
+    ...     target_tokenizer=tgt, decoding="greedy", verbose=0)
+    >>> train = ks.data.seq2seq_dataset(pairs, src, tgt, batch_size=2)
+    >>> history = model.fit(train, epochs=2, callbacks=[callback], verbose=0)
+    >>> len(history.history["val_bleu"]), 0.0 <= history.history["val_bleu"][-1] <= 100.0
+    (2, True)
 
     References:
         - [Papineni et al., 2002](https://aclanthology.org/P02-1040/)
@@ -109,8 +100,8 @@ class BleuCallback(keras.callbacks.Callback):
         *,
         source_tokenizer,
         target_tokenizer,
-        method="beam",
-        beam_width=4,
+        decoding=None,
+        max_length=None,
         every_n_epochs=1,
         max_samples=None,
         batch_size=64,
@@ -147,25 +138,21 @@ class BleuCallback(keras.callbacks.Callback):
             )
         # Checks the references' types and the BLEU options now, before any training.
         corpus_bleu([""] * len(references), list(references), **bleu_kwargs)
-        if not callable(getattr(source_tokenizer, "encode", None)):
-            raise TypeError(
-                "`source_tokenizer` must have an `encode(list_of_str)` method. "
-                f"Received: source_tokenizer={source_tokenizer!r:.80}"
-            )
-        if not callable(getattr(target_tokenizer, "decode", None)):
-            raise TypeError(
-                "`target_tokenizer` must have a `decode(ids)` method. "
-                f"Received: target_tokenizer={target_tokenizer!r:.80}"
-            )
-        _check_positive_int(beam_width, "beam_width")
-        _check_positive_int(every_n_epochs, "every_n_epochs")
-        _check_positive_int(batch_size, "batch_size")
-        if max_samples is not None:
-            _check_positive_int(max_samples, "max_samples")
-        if isinstance(num_examples, bool) or not isinstance(num_examples, int) or num_examples < 0:
-            raise ValueError(
-                f"`num_examples` must be an int >= 0. Received: num_examples={num_examples!r}"
-            )
+        for argument, tokenizer in (
+            ("source_tokenizer", source_tokenizer),
+            ("target_tokenizer", target_tokenizer),
+        ):
+            if not all(callable(getattr(tokenizer, m, None)) for m in ("encode", "decode")):
+                raise TypeError(
+                    f"Argument `{argument}` must be a keras_seq.data tokenizer. "
+                    f"Received: {argument}={tokenizer!r:.80}"
+                )
+        self.decoding = None if decoding is None else decoding_lib.get(decoding)
+        self.max_length = checks.check_int("max_length", max_length, minimum=1, allow_none=True)
+        checks.check_positive_int("every_n_epochs", every_n_epochs)
+        checks.check_positive_int("batch_size", batch_size)
+        checks.check_int("max_samples", max_samples, minimum=1, allow_none=True)
+        checks.check_int("num_examples", num_examples, minimum=0)
         if not isinstance(name, str) or not name:
             raise ValueError(f"`name` must be a non-empty str. Received: name={name!r}")
         if verbose not in (0, 1, 2):
@@ -174,8 +161,6 @@ class BleuCallback(keras.callbacks.Callback):
         self.references = list(references)
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
-        self.method = method
-        self.beam_width = beam_width
         self.every_n_epochs = every_n_epochs
         self.max_samples = max_samples
         self.batch_size = batch_size
@@ -185,6 +170,7 @@ class BleuCallback(keras.callbacks.Callback):
         self.bleu_kwargs = dict(bleu_kwargs)
         self.last_score = None
         self._latest = None
+        self._generator = None
 
     def on_train_begin(self, logs=None):
         self._latest = None
@@ -203,22 +189,6 @@ class BleuCallback(keras.callbacks.Callback):
         Returns:
             The `keras_seq.metrics.BleuScore`, also kept in `last_score`.
 
-        Example:
-
-        >>> import types
-        >>> import numpy as np
-        >>> from keras_seq.callbacks import BleuCallback
-        >>> words = ["", "hello", "world"]
-        >>> tokenizer = types.SimpleNamespace(
-        ...     encode=lambda texts: np.array([[words.index(w) for w in t.split()] for t in texts]),
-        ...     decode=lambda ids: [" ".join(words[i] for i in row if i) for row in ids],
-        ... )
-        >>> callback = BleuCallback(["hello world"], ["hello world"], max_order=2, verbose=0,
-        ...                         source_tokenizer=tokenizer, target_tokenizer=tokenizer)
-        >>> callback.set_model(types.SimpleNamespace(generate=lambda ids, **kwargs: ids))
-        >>> callback.evaluate().counts
-        (2, 1)
-
         References:
             - [Papineni et al., 2002](https://aclanthology.org/P02-1040/)
         """
@@ -232,7 +202,7 @@ class BleuCallback(keras.callbacks.Callback):
         hypotheses = []
         for start in range(0, len(sources), self.batch_size):
             batch = sources[start : start + self.batch_size]
-            hypotheses.extend(self._translate(batch))
+            hypotheses.extend(self.translate(batch))
             progbar.update(start + len(batch))
         score = corpus_bleu(hypotheses, references, **self.bleu_kwargs)
         self.last_score = score
@@ -246,38 +216,17 @@ class BleuCallback(keras.callbacks.Callback):
                 print(f"  source:    {source}\n  output:    {hypothesis}\n  reference: {reference}")
         return score
 
-    def _translate(self, batch):
-        ids = self.source_tokenizer.encode(batch)
-        generated = self.model.generate(ids, method=self.method, beam_width=self.beam_width)
-        generated = np.asarray(keras.ops.convert_to_numpy(generated))
-        if generated.ndim == 3:
-            generated = generated[:, 0]  # Beams come back best first.
-        if generated.ndim != 2 or generated.shape[0] != len(batch):
-            raise ValueError(
-                "`model.generate` must return ids of shape (batch_size, length) or "
-                f"(batch_size, beams, length) with batch_size={len(batch)}. "
-                f"Received: shape={generated.shape}"
+    def translate(self, sources):
+        """The model's output for each source string (the best one for an n-best
+        strategy), as Python strings. Override it to score another system."""
+        generator = self._generator
+        if generator is None or generator.model is not self.model:
+            generator = self._generator = TextGenerator(
+                self.model,
+                self.target_tokenizer,
+                self.source_tokenizer,
+                decoding=self.decoding,
+                max_length=self.max_length,
             )
-        return _to_strings(self.target_tokenizer.decode(generated), len(batch))
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
-
-
-def _to_strings(texts, expected):
-    """Turns a decode result (list, numpy array or string tensor) into a list of str."""
-    if hasattr(texts, "numpy"):
-        texts = texts.numpy()
-    if isinstance(texts, np.ndarray):
-        texts = texts.tolist()
-    if isinstance(texts, (str, bytes)):
-        texts = [texts]
-    texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in texts]
-    if len(texts) != expected or not all(isinstance(t, str) for t in texts):
-        raise ValueError(
-            f"`target_tokenizer.decode` must return {expected} strings for {expected} rows "
-            f"of ids. Received: {texts!r:.200}"
-        )
-    return texts
+        texts, _ = generator(sources)
+        return texts if generator.num_return == 1 else [best for best, *_ in texts]

@@ -1,19 +1,38 @@
-"""keras_seq.decoding: greedy search, beam search and sampling over a step function."""
+"""keras_seq.decoding: greedy search, beam search and sampling over a step function.
+
+The pure functions (`greedy_search`, `beam_search`, `sample`) decode any step function;
+the strategy objects (`GreedySearch`, `BeamSearch`, `Sampling`) carry their settings and
+are what models, `DecodingLayer`, `TextGenerator` and the export take. Nothing here
+imports `keras_seq.layers` or `keras_seq.models`: a decoder is anything that follows
+the step protocol of `keras_seq.decoding.step_contract`.
+"""
 
 from keras_seq.decoding.beam import beam_search
-from keras_seq.decoding.beam_search_layer import BeamSearch
+from keras_seq.decoding.decoding_layer import DecodingLayer
 from keras_seq.decoding.greedy import greedy_search
-from keras_seq.decoding.greedy_search_layer import GreedySearch
-from keras_seq.decoding.sampler_layer import Sampler
 from keras_seq.decoding.sampling import sample
-from keras_seq.decoding.search_layer import SearchLayer
+from keras_seq.decoding.strategies import (
+    BeamSearch,
+    DecodingResult,
+    DecodingStrategy,
+    GreedySearch,
+    Sampling,
+    deserialize,
+    get,
+    serialize,
+)
 
 __all__ = [
     "BeamSearch",
+    "DecodingLayer",
+    "DecodingResult",
+    "DecodingStrategy",
     "GreedySearch",
-    "Sampler",
-    "SearchLayer",
+    "Sampling",
     "beam_search",
+    "deserialize",
+    "get",
     "greedy_search",
     "sample",
+    "serialize",
 ]

@@ -2,7 +2,7 @@
 
 from keras import ops, tree
 
-from keras_seq.decoding import _checks
+from keras_seq.decoding import scoring, step_contract
 
 
 def decode_one_path(
@@ -27,17 +27,18 @@ def decode_one_path(
             both the chooser and the scores see.
 
     Returns:
-        `(ids, scores)` of shapes `(batch_size, max_length)` and `(batch_size,)`.
+        `(ids, scores, lengths)` of shapes `(batch_size, max_length)`, `(batch_size,)`
+        and `(batch_size,)`.
     """
-    state, constants, batch = _checks.prepare_inputs(state, constants)
+    state, constants, batch = step_contract.prepare_inputs(state, constants)
     start_tokens = ops.full((batch,), start_id, dtype="int32")
-    output = _checks.call_step(step_fn, start_tokens, state, constants)
-    logits, state = _checks.check_step_output(output, state, batch)
-    vocab_size = _checks.check_vocabulary(logits, start_id, end_id)
+    output = step_contract.call_step(step_fn, start_tokens, state, constants)
+    logits, state = step_contract.check_step_output(output, state, batch)
+    vocab_size = step_contract.check_vocabulary(logits, start_id, end_id)
     choose = make_chooser(vocab_size)
 
     def advance(step, logits, done, ids, scores, lengths):
-        log_probs = _checks.step_log_probs(
+        log_probs = scoring.step_log_probs(
             logits, step, end_id=end_id, min_length=min_length, temperature=temperature
         )
         tokens = ops.cast(choose(log_probs, step), "int32")
@@ -45,7 +46,7 @@ def decode_one_path(
         token_log_probs = ops.take_along_axis(log_probs, tokens[:, None], axis=1)[:, 0]
         scores = scores + ops.where(done, ops.zeros_like(scores), token_log_probs)
         lengths = lengths + ops.cast(ops.logical_not(done), "int32")
-        ids = _checks.write_column(ids, step, tokens)
+        ids = write_column(ids, step, tokens)
         done = ops.logical_or(done, ops.equal(tokens, end_id))
         # Finished rows keep being fed the end token; their outputs are ignored.
         next_tokens = ops.where(done, ops.full_like(tokens, end_id), tokens)
@@ -68,7 +69,7 @@ def decode_one_path(
             return ops.logical_and(ops.less(step, max_length), not_all_done)
 
         def body(step, tokens, state, done, ids, scores, lengths):
-            logits, new_state = _checks.call_step(step_fn, tokens, state, constants)
+            logits, new_state = step_contract.call_step(step_fn, tokens, state, constants)
             new_state = tree.pack_sequence_as(state, tree.flatten(new_state))
             tokens, done, ids, scores, lengths = advance(
                 step, ops.convert_to_tensor(logits), done, ids, scores, lengths
@@ -80,5 +81,12 @@ def decode_one_path(
         _, _, _, _, ids, scores, lengths = ops.while_loop(cond, body, loop_vars)
 
     if length_penalty > 0:
-        scores = scores / _checks.length_penalty(lengths, length_penalty)
-    return ids, scores
+        scores = scores / scoring.length_penalty(lengths, length_penalty)
+    return ids, scores, lengths
+
+
+def write_column(buffer, step, values):
+    """Returns `buffer` (..., max_length) with `values` (...) written at column `step`."""
+    columns = ops.arange(ops.shape(buffer)[-1], dtype="int32")
+    at_step = ops.equal(columns, ops.cast(step, "int32"))
+    return ops.where(at_step, ops.expand_dims(values, -1), buffer)

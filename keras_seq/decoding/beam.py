@@ -2,7 +2,9 @@
 
 from keras import ops, tree
 
-from keras_seq.decoding import _checks
+from keras_seq.checks import check_beam_settings, check_decoding_ids
+from keras_seq.decoding import scoring, step_contract
+from keras_seq.decoding._loop import write_column
 from keras_seq.decoding.greedy import greedy_search
 
 
@@ -18,6 +20,7 @@ def beam_search(
     num_return=1,
     min_length=0,
     constants=None,
+    return_lengths=False,
 ):
     """Decodes the `num_return` best sequences found by beam search.
 
@@ -61,6 +64,8 @@ def beam_search(
         constants: nest of tensors or None. Tensors that never change between steps
             (encoder memory and its mask), shapes `(batch_size, ...)`, passed to the
             step function as its third argument. Defaults to `None`.
+        return_lengths: bool. Also return the number of emitted tokens of each
+            hypothesis (end token included; 0 for a missing one). Defaults to `False`.
 
     Returns:
         A tuple `(ids, scores)`: `ids` int32 of shape
@@ -69,7 +74,9 @@ def beam_search(
         `(batch_size, num_return)`, sorted best first: the sum of the log-softmax
         probabilities of the emitted tokens (end included), divided by the length
         penalty of their number. If the search space holds fewer than `num_return`
-        hypotheses, the missing ones have score `-inf` and ids 0.
+        hypotheses, the missing ones have score `-inf` and ids 0. With
+        `return_lengths`, a third element: int32 `lengths` of shape
+        `(batch_size, num_return)`.
 
     Example:
 
@@ -96,14 +103,15 @@ def beam_search(
         - [Wu et al., 2016](https://arxiv.org/abs/1609.08144), Google's Neural Machine
           Translation System (the length penalty).
     """
-    start_id, end_id, max_length, min_length = _checks.check_common(
-        step_fn, start_id, end_id, max_length, min_length
+    step_contract.check_step_fn(step_fn)
+    start_id, end_id, max_length, min_length = check_decoding_ids(
+        start_id, end_id, max_length, min_length
     )
-    beam_width, length_penalty, num_return = _checks.check_beam_settings(
+    beam_width, length_penalty, num_return = check_beam_settings(
         beam_width, length_penalty, num_return
     )
     if beam_width == 1:
-        ids, scores = greedy_search(
+        ids, scores, lengths = greedy_search(
             step_fn,
             state,
             start_id=start_id,
@@ -112,20 +120,23 @@ def beam_search(
             min_length=min_length,
             constants=constants,
             length_penalty=length_penalty,
+            return_lengths=True,
         )
-        return ids[:, None, :], scores[:, None]
-    return _beam_search(
-        step_fn,
-        state,
-        constants,
-        start_id=start_id,
-        end_id=end_id,
-        beam_width=beam_width,
-        max_length=max_length,
-        alpha=length_penalty,
-        num_return=num_return,
-        min_length=min_length,
-    )
+        ids, scores, lengths = ids[:, None, :], scores[:, None], lengths[:, None]
+    else:
+        ids, scores, lengths = _beam_search(
+            step_fn,
+            state,
+            constants,
+            start_id=start_id,
+            end_id=end_id,
+            beam_width=beam_width,
+            max_length=max_length,
+            alpha=length_penalty,
+            num_return=num_return,
+            min_length=min_length,
+        )
+    return (ids, scores, lengths) if return_lengths else (ids, scores)
 
 
 def _beam_search(
@@ -142,17 +153,17 @@ def _beam_search(
     min_length,
 ):
     k = beam_width
-    state, constants, batch = _checks.prepare_inputs(state, constants)
+    state, constants, batch = step_contract.prepare_inputs(state, constants)
     start_tokens = ops.full((batch,), start_id, dtype="int32")
-    output = _checks.call_step(step_fn, start_tokens, state, constants)
-    logits, state = _checks.check_step_output(output, state, batch)
-    vocab_size = _checks.check_vocabulary(logits, start_id, end_id, required_by="beam_search")
+    output = step_contract.call_step(step_fn, start_tokens, state, constants)
+    logits, state = step_contract.check_step_output(output, state, batch)
+    vocab_size = step_contract.check_vocabulary(logits, start_id, end_id, required_by="beam_search")
     num_candidates = min(2 * k, k * vocab_size)
 
     def penalised(log_probs, length):
         if alpha == 0:
             return log_probs
-        return log_probs / _checks.length_penalty(length, alpha)
+        return log_probs / scoring.length_penalty(length, alpha)
 
     def grow(v, step, log_probs):
         """Extends the alive hypotheses of `v` by one token; log_probs is (B, K, V)."""
@@ -162,10 +173,10 @@ def _beam_search(
         top_indices = ops.cast(top_indices, "int32")
         parents = top_indices // vocab_size
         tokens = top_indices % vocab_size
-        top_seq = _checks.gather_rows(v["alive_seq"], parents)
-        top_seq = _checks.write_column(top_seq, step, tokens)
+        top_seq = gather_rows(v["alive_seq"], parents)
+        top_seq = write_column(top_seq, step, tokens)
         ends = ops.equal(tokens, end_id)
-        neg_inf = ops.full_like(top_log_probs, _checks.NEG_INF)
+        neg_inf = ops.full_like(top_log_probs, scoring.NEG_INF)
 
         # The best K candidates that did not end stay alive.
         alive_log_probs, selected = ops.top_k(ops.where(ends, neg_inf, top_log_probs), k)
@@ -175,13 +186,13 @@ def _beam_search(
         all_seq = ops.concatenate([v["finished_seq"], top_seq], axis=1)
         finished_scores, finished_selected = ops.top_k(all_scores, k)
         grown = {
-            "alive_seq": _checks.gather_rows(top_seq, selected),
+            "alive_seq": gather_rows(top_seq, selected),
             "alive_log_probs": alive_log_probs,
-            "tokens": _checks.gather_rows(tokens, selected),
-            "finished_seq": _checks.gather_rows(all_seq, finished_selected),
+            "tokens": gather_rows(tokens, selected),
+            "finished_seq": gather_rows(all_seq, finished_selected),
             "finished_scores": finished_scores,
         }
-        return grown, _checks.gather_rows(parents, selected)
+        return grown, gather_rows(parents, selected)
 
     def reorder(state, parents):
         offsets = ops.expand_dims(ops.arange(batch, dtype="int32") * k, 1)
@@ -190,37 +201,37 @@ def _beam_search(
 
     # Step 0 ran on the batch_size rows: every beam starts as a copy of beam 0, and only
     # beam 0 is alive (the others have log-probability -inf).
-    first_log_probs = _checks.step_log_probs(logits, 0, end_id=end_id, min_length=min_length)
+    first_log_probs = scoring.step_log_probs(logits, 0, end_id=end_id, min_length=min_length)
     first_log_probs = ops.repeat(ops.expand_dims(first_log_probs, 1), k, axis=1)
-    initial_log_probs = ops.convert_to_tensor([0.0] + [_checks.NEG_INF] * (k - 1), "float32")
+    initial_log_probs = ops.convert_to_tensor([0.0] + [scoring.NEG_INF] * (k - 1), "float32")
     empty_seq = ops.zeros((batch, k, max_length), dtype="int32")
     v = {
         "alive_seq": empty_seq,
         "alive_log_probs": ops.repeat(ops.expand_dims(initial_log_probs, 0), batch, axis=0),
         "finished_seq": empty_seq,
-        "finished_scores": ops.full((batch, k), _checks.NEG_INF, dtype="float32"),
+        "finished_scores": ops.full((batch, k), scoring.NEG_INF, dtype="float32"),
     }
     v, _ = grow(v, 0, first_log_probs)
     # The beams' states are all copies of the same row, so no reordering is needed yet.
-    v["state"] = tree.map_structure(lambda x: _checks.tile_beams(x, k), state)
+    v["state"] = tree.map_structure(lambda x: tile_beams(x, k), state)
     v["step"] = ops.convert_to_tensor(1, dtype="int32")
     if constants is not None:
-        constants = tree.map_structure(lambda x: _checks.tile_beams(x, k), constants)
+        constants = tree.map_structure(lambda x: tile_beams(x, k), constants)
 
     def cond(v):
         # Scores are sorted: compare the best alive with the num_return-th finished.
         best_alive = v["alive_log_probs"][:, 0]
         if alpha > 0:
-            best_alive = best_alive / _checks.length_penalty(max_length, alpha)
+            best_alive = best_alive / scoring.length_penalty(max_length, alpha)
         can_improve = ops.greater(best_alive, v["finished_scores"][:, num_return - 1])
         return ops.logical_and(ops.less(v["step"], max_length), ops.any(can_improve))
 
     def body(v):
         step, state = v["step"], v["state"]
         flat_tokens = ops.reshape(v["tokens"], (-1,))
-        logits, new_state = _checks.call_step(step_fn, flat_tokens, state, constants)
+        logits, new_state = step_contract.call_step(step_fn, flat_tokens, state, constants)
         new_state = tree.pack_sequence_as(state, tree.flatten(new_state))
-        log_probs = _checks.step_log_probs(
+        log_probs = scoring.step_log_probs(
             ops.convert_to_tensor(logits), step, end_id=end_id, min_length=min_length
         )
         log_probs = ops.reshape(log_probs, (batch, k, vocab_size))
@@ -236,8 +247,31 @@ def _beam_search(
     alive_scores = penalised(v["alive_log_probs"], v["step"])
     all_scores = ops.concatenate([v["finished_scores"], alive_scores], axis=1)
     all_seq = ops.concatenate([v["finished_seq"], v["alive_seq"]], axis=1)
+    # A finished hypothesis holds one end token, at its last position.
+    is_end = ops.cast(ops.equal(v["finished_seq"], end_id), "int32")
+    finished_lengths = ops.argmax(is_end, axis=-1) + 1
+    alive_lengths = ops.broadcast_to(v["step"], ops.shape(v["alive_log_probs"]))
+    all_lengths = ops.concatenate(
+        [ops.cast(finished_lengths, "int32"), ops.cast(alive_lengths, "int32")], axis=1
+    )
     scores, selected = ops.top_k(all_scores, num_return)
-    ids = _checks.gather_rows(all_seq, selected)
-    found = ops.expand_dims(ops.greater(scores, _checks.NEG_INF), -1)
-    ids = ops.where(found, ids, ops.zeros_like(ids))
-    return ids, scores
+    found = ops.greater(scores, scoring.NEG_INF)
+    ids = ops.where(found[..., None], gather_rows(all_seq, selected), 0)
+    lengths = ops.where(found, gather_rows(all_lengths, selected), 0)
+    return ids, scores, lengths
+
+
+def tile_beams(x, beam_width):
+    """(B, ...) -> (B * beam_width, ...), each row repeated beam_width times in place."""
+    return ops.repeat(x, beam_width, axis=0)
+
+
+def gather_rows(x, indices):
+    """Per batch element gather: x (B, N, ...), indices (B, M) -> (B, M, ...)."""
+    shape = ops.shape(x)
+    batch, n = shape[0], shape[1]
+    m = ops.shape(indices)[1]
+    offsets = ops.expand_dims(ops.arange(batch, dtype="int32") * n, 1)
+    flat_indices = ops.reshape(ops.cast(indices, "int32") + offsets, (-1,))
+    flat = ops.reshape(x, (batch * n,) + tuple(shape[2:]))
+    return ops.reshape(ops.take(flat, flat_indices, axis=0), (batch, m) + tuple(shape[2:]))

@@ -2,7 +2,8 @@
 
 from keras import ops
 
-from keras_seq.decoding import _checks
+from keras_seq import checks
+from keras_seq.decoding import step_contract
 from keras_seq.decoding._loop import decode_one_path
 
 
@@ -16,6 +17,7 @@ def greedy_search(
     min_length=0,
     constants=None,
     length_penalty=0.0,
+    return_lengths=False,
 ):
     """Decodes by taking the most likely next token at every step.
 
@@ -45,6 +47,8 @@ def greedy_search(
             step function as its third argument. Defaults to `None`.
         length_penalty: float. `alpha` of the GNMT length penalty dividing the
             scores; it never changes the ids. Defaults to `0.0` (no penalty).
+        return_lengths: bool. Also return the number of emitted tokens of each
+            output (end token included). Defaults to `False`.
 
     Returns:
         A tuple `(ids, scores)`: `ids` int32 of shape `(batch_size, max_length)`, the
@@ -52,7 +56,8 @@ def greedy_search(
         `scores` float32 of shape `(batch_size,)`, the sum of the log-softmax
         probabilities of the emitted tokens (end included), divided by
         `((5 + length) / 6) ** length_penalty` when `length_penalty > 0`, `length`
-        counting the emitted tokens.
+        counting the emitted tokens. With `return_lengths`, a third element: int32
+        `lengths` of shape `(batch_size,)`.
 
     Example:
 
@@ -77,10 +82,11 @@ def greedy_search(
         - [Wu et al., 2016](https://arxiv.org/abs/1609.08144), Google's Neural Machine
           Translation System (the length penalty).
     """
-    start_id, end_id, max_length, min_length = _checks.check_common(
-        step_fn, start_id, end_id, max_length, min_length
+    step_contract.check_step_fn(step_fn)
+    start_id, end_id, max_length, min_length = checks.check_decoding_ids(
+        start_id, end_id, max_length, min_length
     )
-    length_penalty = _checks.check_length_penalty(length_penalty)
+    length_penalty = checks.check_length_penalty(length_penalty)
 
     def make_chooser(vocab_size):
         def choose(log_probs, step):
@@ -88,7 +94,7 @@ def greedy_search(
 
         return choose
 
-    return decode_one_path(
+    ids, scores, lengths = decode_one_path(
         step_fn,
         state,
         constants,
@@ -99,3 +105,4 @@ def greedy_search(
         make_chooser=make_chooser,
         length_penalty=length_penalty,
     )
+    return (ids, scores, lengths) if return_lengths else (ids, scores)

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_seq.decoding import _checks
+from keras_seq import checks
+from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import decode_one_path
 
 # Uniform noise is built from 23 random bits: (bits + 0.5) / 2**23 is exact in float32
@@ -24,6 +25,7 @@ def sample(
     seed=None,
     min_length=0,
     constants=None,
+    return_lengths=False,
 ):
     """Decodes by sampling each next token from the step function's distribution.
 
@@ -67,6 +69,8 @@ def sample(
         constants: nest of tensors or None. Tensors that never change between steps
             (encoder memory and its mask), shapes `(batch_size, ...)`, passed to the
             step function as its third argument. Defaults to `None`.
+        return_lengths: bool. Also return the number of emitted tokens of each
+            output (end token included). Defaults to `False`.
 
     Returns:
         A tuple `(ids, scores)`: `ids` int32 of shape `(batch_size, max_length)`, the
@@ -76,7 +80,8 @@ def sample(
         before top-k/top-p filtering, i.e. `log_softmax(logits / temperature)` (with
         the end token forbidden before `min_length`). With `temperature=1` this is the
         model's own log-likelihood of the sample, the same score greedy and beam search
-        report.
+        report. With `return_lengths`, a third element: int32 `lengths` of shape
+        `(batch_size,)`.
 
     Example:
 
@@ -105,15 +110,16 @@ def sample(
         - [Fan et al., 2018](https://arxiv.org/abs/1805.04833), Hierarchical Neural
           Story Generation (top-k sampling).
     """
-    start_id, end_id, max_length, min_length = _checks.check_common(
-        step_fn, start_id, end_id, max_length, min_length
+    step_contract.check_step_fn(step_fn)
+    start_id, end_id, max_length, min_length = checks.check_decoding_ids(
+        start_id, end_id, max_length, min_length
     )
-    temperature, top_k, top_p = _checks.check_sampling_settings(temperature, top_k, top_p)
+    temperature, top_k, top_p = checks.check_sampling_settings(temperature, top_k, top_p)
     if top_p == 1.0:
         top_p = None  # Keeps every token; skipping it avoids rounding in the cumsum.
     if not (seed is None or isinstance(seed, keras.random.SeedGenerator)):
         try:
-            seed = _checks.check_int("seed", seed)
+            seed = checks.check_int("seed", seed)
         except TypeError as e:
             raise TypeError(
                 "Argument `seed` must be an integer, a `keras.random.SeedGenerator` or None. "
@@ -138,14 +144,14 @@ def sample(
             if top_p is not None:
                 probs = ops.softmax(values, axis=-1)
                 mass_before = ops.cumsum(probs, axis=-1) - probs
-                values = ops.where(ops.less(mass_before, top_p), values, _checks.NEG_INF)
+                values = ops.where(ops.less(mass_before, top_p), values, scoring.NEG_INF)
             chosen = ops.argmax(values + _gumbel(ops.shape(values), noise_seed), axis=-1)
             chosen = ops.cast(chosen, "int32")
             return ops.take_along_axis(indices, chosen[:, None], axis=1)[:, 0]
 
         return choose
 
-    return decode_one_path(
+    ids, scores, lengths = decode_one_path(
         step_fn,
         state,
         constants,
@@ -156,6 +162,7 @@ def sample(
         make_chooser=make_chooser,
         temperature=temperature,
     )
+    return (ids, scores, lengths) if return_lengths else (ids, scores)
 
 
 def _gumbel(shape, seed):

@@ -261,6 +261,36 @@ class RNNDecoder(keras.layers.Layer):
             constants["conditioning"] = conditioning
         return constants or None
 
+    def start(
+        self, batch_size, initial_state=None, memory=None, memory_mask=None, conditioning=None
+    ):
+        """The decoding start for a batch: `(state, constants)` as `step` takes them.
+
+        Builds the decoder from the memory and conditioning shapes if it is not built
+        yet. `keras_seq.decoding.DecodingLayer` decodes from what this returns.
+
+        Args:
+            batch_size: int or scalar tensor.
+            initial_state: list with one list of states per layer (e.g. the encoder's
+                states after a `Bridge`), or None for zeros.
+            memory: float tensor `(batch_size, source_steps, memory_dim)`, needed with
+                attention.
+            memory_mask: bool tensor `(batch_size, source_steps)` or None.
+            conditioning: float tensor `(batch_size, conditioning_dim)`, needed when
+                `conditioning_dim > 0`.
+
+        Returns:
+            `(state, constants)`: the nests of `get_initial_state` and `prepare_memory`.
+        """
+        if not self.built:
+            self.build(
+                (None, None),
+                memory_shape=None if memory is None else tuple(memory.shape),
+                conditioning_shape=None if conditioning is None else tuple(conditioning.shape),
+            )
+        state = self.get_initial_state(batch_size, initial_state)
+        return state, self.prepare_memory(memory, memory_mask, conditioning)
+
     def _attend(self, query, constants):
         return self.attention_layer(
             query, constants["memory"], constants["mask"], keys=constants["keys"]

@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from keras_seq.checks import check_features, check_positive_int
+from keras_seq.checks import check_features, check_id_range, check_positive_int
 from keras_seq.layers.bridge import Bridge
-from keras_seq.models.decoder_model import DecoderModel
+from keras_seq.models.decoder_model import DecoderModel, check_rnn_decoder
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -32,6 +32,9 @@ class OneToMany(DecoderModel):
         end_id: int. Defaults to `2`.
         label_smoothing: float. Defaults to `0.0`.
         max_length: int. Default maximum generated length. Defaults to `64`.
+        decoding: the default strategy of `generate` and `predict`: `"greedy"`,
+            `"beam"`, `"sample"`, a config dict or a `keras_seq.decoding` strategy
+            (saved with the model). Defaults to `"beam"`.
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -41,9 +44,9 @@ class OneToMany(DecoderModel):
     ...                                    max_length=5)
     >>> model.compile(keras.optimizers.Adam(1e-2))
     >>> _ = model.fit(np.array([0, 1, 2]), np.array([[3, 4], [5, 6], [7, 0]]), verbose=0)
-    >>> model.generate(np.array([0, 2]), method="sample", temperature=0.8, top_k=5,
-    ...                seed=1).shape
-    TensorShape([2, 5])
+    >>> sampling = keras_seq.decoding.Sampling(temperature=0.8, top_k=5, seed=1)
+    >>> model.generate(np.array([0, 2]), decoding=sampling).shape
+    (2, 5)
     """
 
     def __init__(
@@ -57,9 +60,10 @@ class OneToMany(DecoderModel):
         end_id=2,
         label_smoothing=0.0,
         max_length=64,
+        decoding="beam",
         **kwargs,
     ):
-        super().__init__(decoder, start_id, end_id, label_smoothing, max_length, **kwargs)
+        check_rnn_decoder(decoder)
         if (num_classes is None) == (input_dim is None):
             raise ValueError(
                 "Pass exactly one of `num_classes` (label inputs) and `input_dim` (vector "
@@ -84,10 +88,8 @@ class OneToMany(DecoderModel):
                 f"be {expected_conditioning}. Received: conditioning_dim="
                 f"{decoder.conditioning_dim}"
             )
-        self.num_classes = num_classes
-        self.input_dim = input_dim
-        self.condition_dim = condition_dim
-        self.every_step = bool(every_step)
+        # Set before the base class sets the decoder, so that `summary()` lists the
+        # layers in data-flow order.
         self.label_embedding = (
             keras.layers.Embedding(num_classes, condition_dim, name="label_embedding")
             if num_classes is not None
@@ -98,11 +100,26 @@ class OneToMany(DecoderModel):
             for layer in decoder.recurrent.compute_output_shape((None, None, 1))[1]
         ]
         self.bridge = Bridge([[condition_dim]], decoder_sizes, mode="dense", name="bridge")
+        labels = num_classes is not None
+        super().__init__(
+            decoder,
+            inputs_shape=(None,) if labels else (None, input_dim),
+            inputs_dtype="int32" if labels else keras.config.floatx(),
+            decoding=decoding,
+            max_length=max_length,
+            start_id=start_id,
+            end_id=end_id,
+            label_smoothing=label_smoothing,
+            **kwargs,
+        )
+        self.num_classes = num_classes
+        self.input_dim = input_dim
+        self.condition_dim = condition_dim
+        self.every_step = bool(every_step)
 
-    def _conditions_shape(self):
-        return (None,) if self.label_embedding is not None else (None, self.input_dim)
-
-    def build(self, inputs_shape):
+    def build(self, inputs_shape=None):
+        # None: any batch and length (the shape `generate` and the exports use).
+        inputs_shape = inputs_shape or (self.inputs_shape, (None, None))
         conditions_shape, decoder_inputs_shape = inputs_shape
         if self.label_embedding is not None and not self.label_embedding.built:
             self.label_embedding.build(conditions_shape)
@@ -113,37 +130,40 @@ class OneToMany(DecoderModel):
             self.decoder.build(decoder_inputs_shape, conditioning_shape=conditioning_shape)
         self.built = True
 
-    def _unknown_inputs_shape(self):
-        return (self._conditions_shape(), (None, None))
+    def decoder_start(self, inputs, training=False):
+        """The decoder's initial states from the condition (and the condition itself
+        for every step with `every_step=True`).
 
-    def _conditions_dtype(self):
-        return "int32" if self.label_embedding is not None else self.compute_dtype
+        Args:
+            inputs: int labels `(batch_size,)` or float vectors `(batch_size,
+                input_dim)`.
+            training: bool.
 
-    def _condition(self, conditions, training=None):
+        Returns:
+            A dict of `RNNDecoder` call arguments: `initial_state` and, with
+            `every_step=True`, `conditioning`.
+        """
         if self.label_embedding is not None:
-            vector = self.label_embedding(conditions)
+            vector = self.label_embedding(inputs)
         else:
-            vector = ops.cast(conditions, self.compute_dtype)
-        states = self.bridge([[vector]])
-        return states, None, None, vector if self.every_step else None
+            vector = ops.cast(inputs, self.compute_dtype)
+        start = {"initial_state": self.bridge([[vector]])}
+        if self.every_step:
+            start["conditioning"] = vector
+        return start
 
-    def _check_inputs(self, conditions):
+    def check_inputs(self, inputs):
         if self.label_embedding is None:
-            check_features("inputs", conditions, self.input_dim, rank=2)
-            return conditions
-        dtype = keras.backend.standardize_dtype(conditions.dtype)
-        if "int" not in dtype or len(conditions.shape) != 1:
+            check_features("inputs", inputs, self.input_dim, rank=2)
+            return inputs
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if "int" not in dtype or len(inputs.shape) != 1:
             raise ValueError(
                 "`inputs` must be integer labels of shape (batch_size,). Received: "
-                f"dtype {dtype}, shape {tuple(conditions.shape)}"
+                f"dtype {dtype}, shape {tuple(inputs.shape)}"
             )
-        values = ops.convert_to_numpy(conditions)
-        if values.min() < 0 or values.max() >= self.num_classes:
-            raise ValueError(
-                f"`inputs` must be labels in [0, {self.num_classes}). Received: labels from "
-                f"{values.min()} to {values.max()}"
-            )
-        return ops.cast(conditions, "int32")
+        check_id_range("inputs", inputs, self.num_classes)
+        return ops.cast(inputs, "int32")
 
     def get_config(self):
         return {

@@ -6,7 +6,7 @@ from keras import ops
 from keras_seq.checks import check_token_ids
 from keras_seq.layers.bridge import Bridge
 from keras_seq.layers.rnn_encoder import RNNEncoder
-from keras_seq.models.decoder_model import DecoderModel
+from keras_seq.models.decoder_model import DecoderModel, check_rnn_decoder
 
 
 def _encoder_state_sizes(encoder):
@@ -31,7 +31,8 @@ class Seq2Seq(DecoderModel):
     (so accuracy skips padding, and `keras_seq.metrics.Bleu` drops the predictions
     at padded label positions from its hypotheses).
     Gradient clipping comes from the optimizer (`clipnorm`, `global_clipnorm`).
-    `predict` and `generate` decode (greedy, beam search or sampling).
+    `predict` and `generate` decode with the model's `decoding` strategy (greedy,
+    beam search or sampling; `generate(..., decoding=...)` overrides it for a call).
 
     Args:
         encoder: `keras_seq.layers.RNNEncoder`.
@@ -47,6 +48,9 @@ class Seq2Seq(DecoderModel):
             `0.0`.
         max_length: int. Default maximum number of generated tokens (end included).
             Defaults to `64`.
+        decoding: the default strategy of `generate` and `predict`: `"greedy"`,
+            `"beam"`, `"sample"`, a config dict or a `keras_seq.decoding` strategy
+            (saved with the model). Defaults to `"beam"` (`BeamSearch(beam_width=4)`).
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -58,8 +62,8 @@ class Seq2Seq(DecoderModel):
     >>> source = np.array([[5, 6, 7, 2], [8, 9, 2, 0]])
     >>> target = np.array([[7, 6, 5], [9, 8, 0]])
     >>> _ = model.fit(source, target, epochs=2, verbose=0)
-    >>> model.generate(source, method="beam", beam_width=3).shape
-    TensorShape([2, 6])
+    >>> model.generate(source, decoding=keras_seq.decoding.BeamSearch(beam_width=3)).shape
+    (2, 6)
 
     References:
         Sutskever, Vinyals and Le, "Sequence to Sequence Learning with Neural
@@ -76,20 +80,26 @@ class Seq2Seq(DecoderModel):
         label_smoothing=0.0,
         max_length=64,
         reverse_source=None,
+        decoding="beam",
         **kwargs,
     ):
         if not isinstance(encoder, RNNEncoder):
-            raise TypeError(f"`encoder` must be an RNNEncoder. Received: encoder={encoder!r}")
+            raise TypeError(
+                "Argument `encoder` must be a keras_seq.layers.RNNEncoder. "
+                f"Received: encoder={encoder!r}"
+            )
+        check_rnn_decoder(decoder)
         if reverse_source is not None:
             if not isinstance(reverse_source, bool):
                 raise TypeError(
-                    "`reverse_source` must be a bool or None. "
+                    "Argument `reverse_source` must be a bool or None. "
                     f"Received: reverse_source={reverse_source!r}"
                 )
             # The encoder does the reading, and its config carries the setting, so a
             # saved model reloads with it.
             encoder.reverse_source = reverse_source
-        super().__init__(decoder, start_id, end_id, label_smoothing, max_length, **kwargs)
+        # Set before the base class sets the decoder, so that `summary()` lists the
+        # layers in data-flow order.
         self.encoder = encoder
         self.bridge_mode = bridge
         self.bridge = Bridge(
@@ -98,8 +108,21 @@ class Seq2Seq(DecoderModel):
             mode=bridge,
             name="bridge",
         )
+        super().__init__(
+            decoder,
+            inputs_shape=(None, None),
+            inputs_dtype="int32",
+            decoding=decoding,
+            max_length=max_length,
+            start_id=start_id,
+            end_id=end_id,
+            label_smoothing=label_smoothing,
+            **kwargs,
+        )
 
-    def build(self, inputs_shape):
+    def build(self, inputs_shape=None):
+        # None: any batch and length (the shape `generate` and the exports use).
+        inputs_shape = inputs_shape or (self.inputs_shape, (None, None))
         # Sub-layers loaded from a `.keras` file arrive built from their own configs.
         source_shape, decoder_inputs_shape = inputs_shape
         if not self.encoder.built:
@@ -110,12 +133,6 @@ class Seq2Seq(DecoderModel):
             memory_shape, _ = self.encoder.compute_output_shape(source_shape)
             self.decoder.build(decoder_inputs_shape, memory_shape=memory_shape)
         self.built = True
-
-    def _unknown_inputs_shape(self):
-        return ((None, None), (None, None))
-
-    def _conditions_dtype(self):
-        return "int32"
 
     @classmethod
     def from_preset(
@@ -155,7 +172,7 @@ class Seq2Seq(DecoderModel):
             source_vocab_size, target_vocab_size, steps_per_epoch=steps_per_epoch
         )
         model = cls(encoder, decoder, name=name, **kwargs)
-        model.build(model._unknown_inputs_shape())
+        model.build()
         model.compile(optimizer=optimizer, metrics=["accuracy"])
         return model
 
@@ -188,13 +205,27 @@ class Seq2Seq(DecoderModel):
             callbacks += schedule_callbacks(self, callbacks)
         return super().fit(x, y, batch_size, epochs, verbose, callbacks, **kwargs)
 
-    def _condition(self, source_ids, training=None):
-        memory, states = self.encoder(source_ids, training=training)
-        return self.bridge(states), memory, ops.not_equal(source_ids, 0), None
+    def decoder_start(self, inputs, training=False):
+        """The decoder's initial states (bridged encoder states) and the encoder memory.
 
-    def _check_inputs(self, source_ids):
-        check_token_ids("source_ids", source_ids, self.encoder.vocab_size)
-        return ops.cast(source_ids, "int32")
+        Args:
+            inputs: int tensor `(batch_size, source_length)`: 0-padded source ids.
+            training: bool.
+
+        Returns:
+            A dict of `RNNDecoder` call arguments: `initial_state`, `memory`,
+            `memory_mask`.
+        """
+        memory, states = self.encoder(inputs, training=training)
+        return {
+            "initial_state": self.bridge(states),
+            "memory": memory,
+            "memory_mask": ops.not_equal(inputs, 0),
+        }
+
+    def check_inputs(self, inputs):
+        check_token_ids("source_ids", inputs, self.encoder.vocab_size)
+        return ops.cast(inputs, "int32")
 
     def attention_weights(self, source_ids, output_ids):
         """The decoder's attention over the source while it emits `output_ids`.
@@ -210,7 +241,7 @@ class Seq2Seq(DecoderModel):
                 what `generate` returned (end token included, then 0).
 
         Returns:
-            float32 tensor of shape `(batch_size, output_length, source_length)`; each
+            float32 numpy array `(batch_size, output_length, source_length)`; each
             row sums to 1 over the real source tokens.
 
         Example:
@@ -228,7 +259,7 @@ class Seq2Seq(DecoderModel):
                 "`attention_weights` needs a decoder with attention. Received a decoder "
                 "with attention=None"
             )
-        source_ids = self._check_inputs(ops.convert_to_tensor(source_ids))
+        source_ids = self.check_inputs(ops.convert_to_tensor(source_ids))
         output_ids = ops.convert_to_tensor(output_ids)
         check_token_ids("output_ids", output_ids, self.decoder.vocab_size)
         output_ids = ops.cast(output_ids, "int32")
@@ -239,15 +270,10 @@ class Seq2Seq(DecoderModel):
             )
         starts = ops.full((ops.shape(output_ids)[0], 1), self.start_id, "int32")
         decoder_inputs = ops.concatenate([starts, output_ids[:, :-1]], axis=1)
-        states, memory, memory_mask, _ = self._condition(source_ids, training=False)
         _, weights = self.decoder(
-            decoder_inputs,
-            initial_state=states,
-            memory=memory,
-            memory_mask=memory_mask,
-            return_attention=True,
+            decoder_inputs, **self.decoder_start(source_ids), return_attention=True
         )
-        return weights
+        return ops.convert_to_numpy(weights)
 
     def get_config(self):
         return {
@@ -255,3 +281,9 @@ class Seq2Seq(DecoderModel):
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "bridge": self.bridge_mode,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        return super().from_config(config)

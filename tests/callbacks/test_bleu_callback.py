@@ -2,12 +2,11 @@
 
 `test_real_seq2seq_with_checkpoint_and_tensorboard` trains a real tiny
 `keras_seq.models.Seq2Seq` with `keras_seq.data.WordTokenizer`s. The other tests need a
-BLEU that changes from epoch to epoch in a known way, so they use small stand-ins:
-`StandInTokenizer` maps words to ids (padded numpy ids out; a string tensor of UTF-8
-bytes, or a list, back), and `ScheduledTranslator` is a tiny `keras.Model` with one
-trainable layer whose `generate` returns the reference translation with more or fewer
-words garbled depending on how many epochs it has trained (read from the optimizer's
-step counter).
+BLEU that changes from epoch to epoch in a known way, so they use stand-ins:
+`StandInTokenizer` maps words to ids, `Trainee` is a tiny `keras.Model` with one
+trainable layer, and `ScheduledBleu` is a `BleuCallback` whose `translate` returns the
+reference translation with more or fewer words garbled depending on how many epochs
+the model has trained (read from the optimizer's step counter).
 """
 
 import glob
@@ -43,11 +42,9 @@ STEPS_PER_EPOCH = 2
 class StandInTokenizer:
     """Stand-in tokenizer: one id per word (0 is padding)."""
 
-    def __init__(self, texts, as_tensor=True):
+    def __init__(self, texts):
         words = sorted({w for t in texts for w in t.split()})
         self.ids = {w: i + 1 for i, w in enumerate(words)}
-        self.words = {i: w for w, i in self.ids.items()}
-        self.as_tensor = as_tensor
 
     def encode(self, texts):
         rows = [[self.ids[w] for w in t.split()] for t in texts]
@@ -55,58 +52,47 @@ class StandInTokenizer:
         return np.array([r + [0] * (length - len(r)) for r in rows], dtype="int32")
 
     def decode(self, ids):
-        texts = [" ".join(self.words[int(i)] for i in row if i) for row in np.asarray(ids)]
-        if self.as_tensor:
-            return tf.constant([t.encode("utf-8") for t in texts])
-        return texts
+        raise AssertionError("ScheduledBleu translates without decoding")
 
 
-class ScheduledTranslator(keras.Model):
-    """Stand-in model: `generate` garbles `schedule[epoch]` words of each reference."""
-
-    def __init__(self, source_tokenizer, target_tokenizer, schedule, beams=2):
+class Trainee(keras.Model):
+    def __init__(self):
         super().__init__()
         self.dense = keras.layers.Dense(1)
-        self.sentence_index = {
-            tuple(source_tokenizer.ids[w] for w in source.split()): i
-            for i, source in enumerate(SOURCES)
-        }
-        self.target_tokenizer = target_tokenizer
-        self.schedule = schedule
-        self.beams = beams
-        self.calls = []
 
     def call(self, x):
         return self.dense(x)
 
-    def generate(self, ids, method="beam", beam_width=4):
-        self.calls.append((len(ids), method, beam_width))
-        epoch = int(self.optimizer.iterations.numpy()) // STEPS_PER_EPOCH - 1
+
+class ScheduledBleu(BleuCallback):
+    """`translate` garbles `schedule[epoch]` words of each reference."""
+
+    def __init__(self, schedule, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schedule = schedule
+        self.calls = []
+
+    def translate(self, sources):
+        self.calls.append(len(sources))
+        epoch = int(self.model.optimizer.iterations.numpy()) // STEPS_PER_EPOCH - 1
         wrong = self.schedule[epoch]
-        rows = []
-        for row in np.asarray(ids):
-            words = REFERENCES[self.sentence_index[tuple(int(i) for i in row if i)]].split()
-            words = ["the"] * min(wrong, len(words)) + words[wrong:]
-            rows.append([self.target_tokenizer.ids[w] for w in words])
-        length = max(len(r) for r in rows)
-        best = np.array([r + [0] * (length - len(r)) for r in rows])
-        if self.beams == 1:
-            return best
-        noise = np.full_like(best, self.target_tokenizer.ids["the"])
-        return np.stack([best] + [noise] * (self.beams - 1), axis=1)  # (batch, beams, length)
+        outputs = []
+        for source in sources:
+            words = REFERENCES[SOURCES.index(source)].split()
+            outputs.append(" ".join(["the"] * min(wrong, len(words)) + words[wrong:]))
+        return outputs
 
 
-def make(schedule, beams=2, as_tensor=True, **kwargs):
-    source_tokenizer = StandInTokenizer(SOURCES)
-    target_tokenizer = StandInTokenizer(REFERENCES, as_tensor=as_tensor)
-    model = ScheduledTranslator(source_tokenizer, target_tokenizer, schedule, beams=beams)
+def make(schedule, **kwargs):
+    model = Trainee()
     model.compile(optimizer="sgd", loss="mse")
     kwargs.setdefault("verbose", 0)
-    callback = BleuCallback(
+    callback = ScheduledBleu(
+        schedule,
         SOURCES,
         REFERENCES,
-        source_tokenizer=source_tokenizer,
-        target_tokenizer=target_tokenizer,
+        source_tokenizer=StandInTokenizer(SOURCES),
+        target_tokenizer=StandInTokenizer(REFERENCES),
         **kwargs,
     )
     return model, callback
@@ -137,13 +123,13 @@ def test_val_bleu_goes_to_history_every_epoch():
     assert expected[0] < expected[1] < expected[2] == pytest.approx(100.0)
     assert history.history["val_bleu"] == pytest.approx(expected, abs=1e-9)
     assert callback.last_score.score == pytest.approx(expected[-1])
-    assert model.calls[0] == (5, "beam", 4)
+    assert callback.calls == [5, 5, 5]
 
 
 def test_model_checkpoint_saves_only_on_improvement_with_every_n_epochs(tmp_path):
     # Evaluated after epochs 2, 4 and 6 (every_n_epochs=2): first, worse, better.
     schedule = [5, 3, 0, 4, 5, 1]
-    model, callback = make(schedule, every_n_epochs=2, method="greedy", beam_width=1)
+    model, callback = make(schedule, every_n_epochs=2)
     path = os.path.join(tmp_path, "best-{epoch:02d}.weights.h5")
     checkpoint = keras.callbacks.ModelCheckpoint(
         path, monitor="val_bleu", mode="max", save_best_only=True, save_weights_only=True
@@ -157,7 +143,7 @@ def test_model_checkpoint_saves_only_on_improvement_with_every_n_epochs(tmp_path
     assert history.history["val_bleu"] == pytest.approx(
         [expected[1], expected[1], expected[3], expected[3], expected[5]]
     )
-    assert len(model.calls) == 3
+    assert len(callback.calls) == 3
     # Keras's ModelCheckpoint saves (with a warning) when the value is missing, as on
     # epoch 1; afterwards only improvements are saved: epochs 2 and 6, not 3, 4, 5.
     assert sorted(os.listdir(tmp_path)) == [
@@ -168,7 +154,6 @@ def test_model_checkpoint_saves_only_on_improvement_with_every_n_epochs(tmp_path
     assert [str(w.message) for w in caught if "val_bleu" in str(w.message)] == [
         "Can save best model only with val_bleu available."
     ]
-    assert model.calls[0][1:] == ("greedy", 1)
 
 
 def test_a_second_fit_starts_without_a_stale_score():
@@ -203,12 +188,10 @@ def test_callbacks_before_it_do_not_see_the_score():
     assert seen == {"before": False, "after": True}
 
 
-def test_batches_max_samples_two_dimensional_output_and_list_decode(capsys):
-    model, callback = make(
-        [0], beams=1, as_tensor=False, batch_size=2, max_samples=3, num_examples=2, verbose=1
-    )
+def test_batches_max_samples_and_progress(capsys):
+    model, callback = make([0], batch_size=2, max_samples=3, num_examples=2, verbose=1)
     history = fit(model, [callback], epochs=1)
-    assert [size for size, _, _ in model.calls] == [2, 1]
+    assert callback.calls == [2, 1]
     assert history.history["val_bleu"] == pytest.approx([100.0])
     assert callback.last_score.hyp_len == sum(len(r.split()) for r in REFERENCES[:3])
     out = capsys.readouterr().out
@@ -234,13 +217,15 @@ def test_bleu_options_are_passed_to_corpus_bleu():
         ({"references": [["a"], []] + REFERENCES[2:]}, ValueError, "references[1]=[]"),
         ({"every_n_epochs": 0}, ValueError, "every_n_epochs=0"),
         ({"max_samples": 0}, ValueError, "max_samples=0"),
-        ({"batch_size": 1.5}, ValueError, "batch_size=1.5"),
-        ({"beam_width": 0}, ValueError, "beam_width=0"),
+        ({"batch_size": 1.5}, TypeError, "batch_size=1.5"),
+        ({"decoding": "nucleus"}, ValueError, "decoding='nucleus'"),
+        ({"max_length": 0}, ValueError, "max_length=0"),
         ({"num_examples": -1}, ValueError, "num_examples=-1"),
         ({"smooth": "nist"}, ValueError, "smooth='nist'"),
         ({"max_orders": 3}, TypeError, "max_orders"),
         ({"source_tokenizer": object()}, TypeError, "source_tokenizer="),
         ({"target_tokenizer": "words"}, TypeError, "target_tokenizer='words'"),
+        ({"num_examples": 1.0}, TypeError, "num_examples=1.0"),
     ],
 )
 def test_bad_arguments(kwargs, error, words):
@@ -356,3 +341,50 @@ def test_real_seq2seq_with_checkpoint_and_tensorboard(tmp_path, monkeypatch):
     # TensorBoard writes `val_*` logs to the validation run, without the prefix.
     logged = scalars(os.path.join(log_dir, "validation"), "epoch_bleu")
     assert logged == pytest.approx(dict(enumerate(scores)), abs=1e-4)
+
+
+def test_decoding_and_max_length_reach_the_generator():
+    """The callback scores what a TextGenerator with its strategy and length produces;
+    an n-best strategy is scored on its best hypothesis."""
+    source, target = ks.data.WordTokenizer(), ks.data.WordTokenizer()
+    source.adapt([s for s, _ in PAIRS])
+    target.adapt([t for _, t in PAIRS])
+    model = ks.models.Seq2Seq(
+        ks.layers.RNNEncoder(source.vocabulary_size, 16, 16),
+        ks.layers.RNNDecoder(target.vocabulary_size, 16, 16),
+        max_length=6,
+    )
+    model.compile(keras.optimizers.Adam(3e-2))
+    model.fit(
+        source.encode([s for s, _ in PAIRS] * 16),
+        target.encode([t for _, t in PAIRS] * 16, add_end=False),
+        epochs=3,
+        verbose=0,
+    )
+    sources, references = [s for s, _ in PAIRS], [t for _, t in PAIRS]
+
+    def score(decoding, max_length):
+        callback = BleuCallback(
+            sources,
+            references,
+            source_tokenizer=source,
+            target_tokenizer=target,
+            decoding=decoding,
+            max_length=max_length,
+            verbose=0,
+        )
+        callback.set_model(model)
+        return callback.evaluate().score, callback.translate(sources)
+
+    beam = ks.decoding.BeamSearch(beam_width=3)
+    best, outputs = score(beam, 5)
+    generated = model.generate(source.encode(sources), decoding=beam, max_length=5)
+    decoded = target.decode(generated)
+    decoded = decoded.numpy().tolist() if hasattr(decoded, "numpy") else decoded
+    assert outputs == [t.decode() if isinstance(t, bytes) else t for t in decoded]
+    assert best == pytest.approx(corpus_bleu(outputs, references).score)
+    n_best = ks.decoding.BeamSearch(beam_width=3, num_return=2)
+    assert score(n_best, 5) == (best, outputs)
+    # One token (the end token or a single word) per output: a lower score.
+    short, short_outputs = score(beam, 1)
+    assert all(len(text.split()) <= 1 for text in short_outputs) and short < best

@@ -39,7 +39,7 @@ def exact_match(model, sources, targets, max_length, **generate_kwargs):
 
 def token_accuracy(model, sources, targets, max_length):
     generated = keras.ops.convert_to_numpy(
-        model.generate(sources, method="greedy", max_length=max_length)
+        model.generate(sources, decoding="greedy", max_length=max_length)
     )
     expected = expected_outputs(targets, max_length)
     return float(np.mean((generated == expected)[expected != 0]))

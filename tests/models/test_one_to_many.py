@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_seq.decoding import Sampling
 from keras_seq.layers import RNNDecoder
 from keras_seq.models import OneToMany
 from tests.keras_checks import assert_all_close
@@ -34,7 +35,7 @@ def test_a_label_conditions_the_generated_sequence(every_step):
     labels = np.tile(np.arange(3), 10)
     model = fitted(label_model(every_step), labels, MELODIES[labels])
     for method in ("greedy", "beam"):
-        generated = keras.ops.convert_to_numpy(model.generate(np.arange(3), method=method))
+        generated = keras.ops.convert_to_numpy(model.generate(np.arange(3), decoding=method))
         np.testing.assert_array_equal(generated, expected_outputs(MELODIES, 8))
 
 
@@ -45,19 +46,19 @@ def test_a_vector_conditions_the_generated_sequence():
     decoder = RNNDecoder(14, 16, 32, cell="gru")
     model = fitted(OneToMany(decoder, input_dim=3, max_length=8), vectors, MELODIES[labels])
     generated = keras.ops.convert_to_numpy(
-        model.generate(np.eye(3, dtype="float32"), method="greedy")
+        model.generate(np.eye(3, dtype="float32"), decoding="greedy")
     )
     np.testing.assert_array_equal(generated, expected_outputs(MELODIES, 8))
 
 
 def test_sampling_is_reproducible_and_top_k_one_is_greedy():
     model = fitted(label_model(True), np.arange(3), MELODIES, epochs=5)
-    first = model.generate(np.arange(3), method="sample", temperature=0.8, seed=3)
-    again = model.generate(np.arange(3), method="sample", temperature=0.8, seed=3)
+    first = model.generate(np.arange(3), decoding=Sampling(temperature=0.8, seed=3))
+    again = model.generate(np.arange(3), decoding=Sampling(temperature=0.8, seed=3))
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(
-        model.generate(np.arange(3), method="sample", top_k=1, seed=5),
-        model.generate(np.arange(3), method="greedy"),
+        model.generate(np.arange(3), decoding=Sampling(top_k=1, seed=5)),
+        model.generate(np.arange(3), decoding="greedy"),
     )
 
 
@@ -68,8 +69,8 @@ def test_keras_round_trip_gives_identical_generations(every_step, tmp_path):
     loaded = keras.models.load_model(tmp_path / "one_to_many.keras")
     for method in ("greedy", "beam"):
         assert_all_close(
-            loaded.generate(np.arange(3), method=method, return_scores=True),
-            model.generate(np.arange(3), method=method, return_scores=True),
+            loaded.generate(np.arange(3), decoding=method, return_scores=True),
+            model.generate(np.arange(3), decoding=method, return_scores=True),
         )
     assert json.loads(json.dumps(loaded.get_config())) == json.loads(json.dumps(model.get_config()))
 
@@ -83,7 +84,7 @@ def test_bad_arguments_and_inputs():
     with pytest.raises(ValueError, match="`conditioning_dim` must be 8"):
         OneToMany(decoder, num_classes=3, every_step=True)
     model = OneToMany(decoder, num_classes=3)
-    with pytest.raises(ValueError, match="labels in \\[0, 3\\)"):
+    with pytest.raises(ValueError, match="ids in \\[0, 3\\)"):
         model.generate(np.array([0, 3]))
     with pytest.raises(ValueError, match="shape \\(batch_size,\\)"):
         model.generate(np.array([[0, 1]]))

@@ -9,6 +9,7 @@ import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from keras_seq.decoding import BeamSearch, GreedySearch, Sampling
 from keras_seq.layers import RNNDecoder, RNNEncoder
 from keras_seq.models import Seq2Seq
 from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forcing_pair
@@ -19,11 +20,12 @@ SOURCE = np.array([[4, 5, 6, 2], [7, 8, 2, 0], [9, 2, 0, 0]], "int32")
 TARGET = np.array([[9, 10, 11], [11, 3, 0], [4, 0, 0]], "int32")
 
 
-def small_model(attention="luong", vocab_size=12, **kwargs):
+def small_model(attention="luong", vocab_size=12, decoding="beam", **kwargs):
     return Seq2Seq(
         RNNEncoder(12, 8, 8, bidirectional=True),
         RNNDecoder(vocab_size, 8, 16, attention=attention, **kwargs),
         max_length=6,
+        decoding=decoding,
     )
 
 
@@ -67,9 +69,9 @@ def test_target_padding_never_changes_the_loss_or_metrics():
 @given(extra=st.integers(1, 4), method=st.sampled_from(["greedy", "beam"]))
 def test_source_padding_never_changes_generations(extra, method):
     model = MODELS.setdefault("padding", trained(small_model()))
-    ids, scores = model.generate(SOURCE, method=method, return_scores=True)
+    ids, scores = model.generate(SOURCE, decoding=method, return_scores=True)
     padded_ids, padded_scores = model.generate(
-        np.pad(SOURCE, [(0, 0), (0, extra)]), method=method, return_scores=True
+        np.pad(SOURCE, [(0, 0), (0, extra)]), decoding=method, return_scores=True
     )
     np.testing.assert_array_equal(padded_ids, ids)
     np.testing.assert_allclose(padded_scores, scores, atol=1e-5)
@@ -97,7 +99,7 @@ def teacher_forced_log_prob(model, source, ids, start_id=1, banned=(0, 1)):
 @pytest.mark.parametrize("attention", [None, "luong", "bahdanau"])
 def test_scores_are_teacher_forced_log_probabilities(method, attention):
     model = trained(small_model(attention))
-    ids, scores = to_numpy(model.generate(SOURCE, method=method, return_scores=True))
+    ids, scores = to_numpy(model.generate(SOURCE, decoding=method, return_scores=True))
     for row in range(len(SOURCE)):
         assert scores[row] == pytest.approx(
             teacher_forced_log_prob(model, SOURCE[row], ids[row]), abs=1e-4
@@ -114,7 +116,7 @@ def test_exhaustive_beam_equals_brute_force_on_a_real_decoder():
     candidates = [seq + (2,) for n in range(3) for seq in itertools.product((3, 4), repeat=n)]
     candidates += list(itertools.product((3, 4), repeat=3))
     ids, scores = to_numpy(
-        model.generate(SOURCE, method="beam", beam_width=9, num_return=3, return_scores=True)
+        model.generate(SOURCE, decoding=BeamSearch(beam_width=9, num_return=3), return_scores=True)
     )
     for row in range(len(SOURCE)):
         brute = sorted(
@@ -128,10 +130,34 @@ def test_exhaustive_beam_equals_brute_force_on_a_real_decoder():
 
 def test_beam_width_one_is_greedy_and_predict_decodes():
     model = trained(small_model())
-    greedy = model.generate(SOURCE, method="greedy")
-    np.testing.assert_array_equal(model.generate(SOURCE, beam_width=1), greedy)
+    greedy = model.generate(SOURCE, decoding="greedy")
+    np.testing.assert_array_equal(model.generate(SOURCE, decoding=BeamSearch(beam_width=1)), greedy)
     np.testing.assert_array_equal(model.predict(SOURCE, verbose=0), model.generate(SOURCE))
-    assert tuple(model.generate(SOURCE, num_return=3).shape) == (3, 3, 6)
+    assert tuple(model.generate(SOURCE, decoding=BeamSearch(num_return=3)).shape) == (3, 3, 6)
+
+
+def test_predict_uses_the_model_strategy_and_builds_the_model():
+    """predict on a never-built model decodes with the strategy given at construction,
+    like generate; the strategy survives a .keras round trip."""
+    model = small_model(decoding=BeamSearch(beam_width=3, num_return=2))
+    predicted = model.predict(SOURCE, verbose=0)
+    assert predicted.shape == (3, 2, 6)
+    np.testing.assert_array_equal(predicted, model.generate(SOURCE))
+    greedy = small_model(decoding="greedy")
+    assert greedy.predict(SOURCE, verbose=0).shape == (3, 6)
+    assert greedy.get_config()["decoding"] == {
+        "class_name": "GreedySearch",
+        "config": {"min_length": 0},
+    }
+
+
+def test_the_model_strategy_survives_a_keras_round_trip(tmp_path):
+    strategy = Sampling(temperature=0.7, top_k=3, seed=4)
+    model = trained(small_model(decoding=strategy))
+    model.save(tmp_path / "sampling.keras")
+    loaded = keras.models.load_model(tmp_path / "sampling.keras")
+    assert loaded.decoding == strategy
+    np.testing.assert_array_equal(loaded.predict(SOURCE, verbose=0), model.generate(SOURCE))
 
 
 @pytest.mark.parametrize("attention", [None, "bahdanau"])
@@ -140,8 +166,8 @@ def test_keras_round_trip_gives_identical_generations(attention, tmp_path):
     model.save(tmp_path / "seq2seq.keras")
     loaded = keras.models.load_model(tmp_path / "seq2seq.keras")
     for method in ("greedy", "beam"):
-        expected = model.generate(SOURCE, method=method, return_scores=True)
-        assert_all_close(loaded.generate(SOURCE, method=method, return_scores=True), expected)
+        expected = model.generate(SOURCE, decoding=method, return_scores=True)
+        assert_all_close(loaded.generate(SOURCE, decoding=method, return_scores=True), expected)
     assert json.loads(json.dumps(loaded.get_config())) == json.loads(json.dumps(model.get_config()))
 
 
@@ -164,16 +190,21 @@ def test_fit_accepts_a_dataset_and_clips_gradients():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"beam_width": 0}, ValueError, "beam_width=0"),
         ({"max_length": 0}, ValueError, "max_length=0"),
-        ({"length_penalty": -1.0}, ValueError, "length_penalty=-1.0"),
-        ({"method": "nucleus"}, ValueError, "method='nucleus'"),
-        ({"num_return": 5, "beam_width": 2}, ValueError, "num_return=5"),
+        ({"max_length": True}, TypeError, "max_length=True"),
+        ({"decoding": "nucleus"}, ValueError, "decoding='nucleus'"),
+        ({"decoding": 4}, TypeError, "decoding=4"),
+        ({"decoding": {"class_name": "Viterbi"}}, ValueError, "Viterbi"),
     ],
 )
 def test_bad_generate_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         small_model().generate(SOURCE, **kwargs)
+
+
+def test_min_length_beyond_max_length_fails_before_tracing():
+    with pytest.raises(ValueError, match="min_length=6"):
+        small_model().generate(SOURCE, decoding=GreedySearch(min_length=6), max_length=6)
 
 
 def test_bad_sources_and_construction():
@@ -184,7 +215,7 @@ def test_bad_sources_and_construction():
         model.generate(np.zeros((0, 4), "int32"))
     with pytest.raises(ValueError, match="end_id=12"):
         Seq2Seq(RNNEncoder(12, 4, 4), RNNDecoder(12, 4, 4), end_id=12)
-    with pytest.raises(TypeError, match="`encoder` must be an RNNEncoder"):
+    with pytest.raises(TypeError, match="`encoder` must be a keras_seq.layers.RNNEncoder"):
         Seq2Seq(keras.layers.LSTM(3), RNNDecoder(12, 4, 4))
 
 
@@ -201,8 +232,8 @@ def test_attention_model_learns_to_reverse():
     )
     model.compile(keras.optimizers.Adam(3e-3, global_clipnorm=5.0))
     model.fit(x, y, batch_size=64, epochs=3, verbose=0)
-    assert exact_match(model, x_test, y_test, 10, method="greedy") >= 0.95
-    assert exact_match(model, x_test, y_test, 10, method="beam", beam_width=4) >= 0.95
+    assert exact_match(model, x_test, y_test, 10, decoding="greedy") >= 0.95
+    assert exact_match(model, x_test, y_test, 10, decoding=BeamSearch(beam_width=4)) >= 0.95
 
 
 def test_attention_less_model_learns_short_sequences():
@@ -214,7 +245,7 @@ def test_attention_less_model_learns_short_sequences():
     model = Seq2Seq(RNNEncoder(12, 32, 64), RNNDecoder(12, 32, 64), max_length=6)
     model.compile(keras.optimizers.Adam(3e-3, global_clipnorm=5.0))
     model.fit(x, y, batch_size=64, epochs=6, verbose=0)
-    assert exact_match(model, x_test, y_test, 6, method="greedy") >= 0.8
+    assert exact_match(model, x_test, y_test, 6, decoding="greedy") >= 0.8
 
 
 def test_reversing_the_source_helps_without_attention():
@@ -248,7 +279,7 @@ def test_attention_weights_are_distributions_over_the_real_source(reverse_source
         RNNDecoder(12, 8, 16, attention="bahdanau"),
         max_length=6,
     )
-    outputs = to_numpy(model.generate(SOURCE, method="greedy"))
+    outputs = to_numpy(model.generate(SOURCE, decoding="greedy"))
     weights = to_numpy(model.attention_weights(SOURCE, outputs))
     assert weights.shape == (3, 6, 4)
     real = (SOURCE != 0)[:, None, :]

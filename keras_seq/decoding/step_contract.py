@@ -1,20 +1,53 @@
-"""Argument validation and small tensor helpers shared by the decoding functions.
+"""The step protocol that every decoding strategy runs, and its checks.
 
-Everything here speaks `keras.ops`/`keras.tree`, so the decoding functions run under any
-Keras backend and inside `tf.function(jit_compile=True)`.
+A decoder is anything with
+
+- `vocab_size`: the number of token ids (the logits' last dimension), and
+- `step(token_ids, state, constants) -> (logits, new_state)`: `token_ids` int32 of
+  shape `(rows,)`, `logits` float of shape `(rows, vocab_size)`, `state` any nest of
+  tensors whose leading dimension is `rows`, returned with the same structure, shapes
+  and dtypes; `constants` a nest of tensors that never change between steps (an
+  encoder's memory, its attention keys and mask), or None.
+
+The decoding functions take the step as a plain callable, `step_fn(token_ids, state)`,
+or `step_fn(token_ids, state, constants)` when `constants` is given. Nothing in
+`keras_seq.decoding` knows any other method of a decoder.
 """
 
 import keras
+import numpy as np
 from keras import ops, tree
 
-from keras_seq.checks import check_float, check_int
+# Finite, so that a row whose every token is forbidden still has a defined softmax.
+_FORBIDDEN_LOGIT = -1e9
 
-NEG_INF = float("-inf")
+
+def check_decoder(decoder):
+    """Raises a TypeError unless `decoder` offers `step` and an integer `vocab_size`."""
+    vocab_size = getattr(decoder, "vocab_size", None)
+    if not callable(getattr(decoder, "step", None)) or not isinstance(vocab_size, int):
+        raise TypeError(
+            "Argument `decoder` must offer the step protocol of keras_seq.decoding: a "
+            "`step(token_ids, state, constants) -> (logits, new_state)` method and an "
+            f"integer `vocab_size`. Received: decoder={decoder!r} (of type "
+            f"{type(decoder).__name__})"
+        )
 
 
-# ----------------------------------------------------------------------------------------
-# Python arguments
-# ----------------------------------------------------------------------------------------
+def forbid_tokens(step_fn, token_ids, vocab_size):
+    """Wraps `step_fn(ids, state, constants)` so that it never proposes `token_ids`.
+
+    Their logits are set very low before the softmax, so scores are log-probabilities
+    over the tokens that can actually be emitted.
+    """
+    banned = np.zeros((1, vocab_size), bool)
+    banned[0, list(token_ids)] = True
+
+    def step(ids, state, constants=None):
+        logits, state = step_fn(ids, state, constants)
+        return ops.where(banned, _FORBIDDEN_LOGIT, logits), state
+
+    return step
 
 
 def check_step_fn(step_fn):
@@ -24,72 +57,6 @@ def check_step_fn(step_fn):
             "`step_fn(token_ids, state) -> (logits, new_state)`. "
             f"Received: step_fn={step_fn!r} (of type {type(step_fn).__name__})"
         )
-
-
-def check_common(step_fn, start_id, end_id, max_length, min_length):
-    """Validates the arguments every decoding function takes; returns them as ints."""
-    check_step_fn(step_fn)
-    start_id = check_int("start_id", start_id, minimum=0)
-    end_id = check_int("end_id", end_id, minimum=0)
-    max_length = check_int("max_length", max_length, minimum=1)
-    min_length = check_int(
-        "min_length",
-        min_length,
-        minimum=0,
-        maximum=max_length - 1,
-        expected=(
-            f"an integer in [0, max_length - 1] = [0, {max_length - 1}] (the end token "
-            "is forbidden until `min_length` tokens were emitted, so it could never be "
-            "emitted otherwise)"
-        ),
-    )
-    return start_id, end_id, max_length, min_length
-
-
-def check_length_penalty(length_penalty):
-    return check_float(
-        "length_penalty",
-        length_penalty,
-        low=0.0,
-        expected="a finite number >= 0 (0 disables the penalty)",
-    )
-
-
-# ----------------------------------------------------------------------------------------
-# State, constants and the step function's outputs
-# ----------------------------------------------------------------------------------------
-
-
-def check_beam_settings(beam_width, length_penalty, num_return):
-    """Checks and returns `(beam_width, length_penalty, num_return)`."""
-    beam_width = check_int("beam_width", beam_width, minimum=1)
-    length_penalty = check_length_penalty(length_penalty)
-    num_return = check_int(
-        "num_return",
-        num_return,
-        minimum=1,
-        maximum=beam_width,
-        expected=f"an integer in [1, beam_width] = [1, {beam_width}]",
-    )
-    return beam_width, length_penalty, num_return
-
-
-def check_sampling_settings(temperature, top_k, top_p):
-    """Checks and returns `(temperature, top_k, top_p)`."""
-    temperature = check_float(
-        "temperature", temperature, low=0.0, low_open=True, expected="a finite number > 0"
-    )
-    top_k = check_int("top_k", top_k, minimum=1, allow_none=True)
-    top_p = check_float(
-        "top_p",
-        top_p,
-        low=0.0,
-        low_open=True,
-        high=1.0,
-        expected="a number in (0, 1] or None",
-        allow_none=True,
-    )
-    return temperature, top_k, top_p
 
 
 def _to_tensor(name):
@@ -245,49 +212,3 @@ def check_vocabulary(logits, start_id, end_id, *, required_by=None):
                 f"step function's logits. Received: {name}={value}"
             )
     return vocab_size
-
-
-# ----------------------------------------------------------------------------------------
-# Tensor helpers
-# ----------------------------------------------------------------------------------------
-
-
-def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
-    """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length."""
-    logits = ops.cast(logits, "float32")
-    if temperature is not None and temperature != 1.0:
-        logits = logits / temperature
-    if min_length > 0:
-        is_end = ops.equal(ops.arange(ops.shape(logits)[-1], dtype="int32"), end_id)
-        forbid = ops.logical_and(is_end, ops.less(step, min_length))
-        logits = ops.where(forbid[None, :], NEG_INF, logits)
-    return ops.log_softmax(logits, axis=-1)
-
-
-def length_penalty(lengths, alpha):
-    """GNMT length penalty `((5 + length) / 6) ** alpha` (Wu et al., 2016)."""
-    lengths = ops.cast(lengths, "float32")
-    return ops.power((5.0 + lengths) / 6.0, alpha)
-
-
-def write_column(buffer, step, values):
-    """Returns `buffer` (..., max_length) with `values` (...) written at column `step`."""
-    columns = ops.arange(ops.shape(buffer)[-1], dtype="int32")
-    at_step = ops.equal(columns, ops.cast(step, "int32"))
-    return ops.where(at_step, ops.expand_dims(values, -1), buffer)
-
-
-def tile_beams(x, beam_width):
-    """(B, ...) -> (B * beam_width, ...), each row repeated beam_width times in place."""
-    return ops.repeat(x, beam_width, axis=0)
-
-
-def gather_rows(x, indices):
-    """Per batch element gather: x (B, N, ...), indices (B, M) -> (B, M, ...)."""
-    shape = ops.shape(x)
-    batch, n = shape[0], shape[1]
-    m = ops.shape(indices)[1]
-    offsets = ops.expand_dims(ops.arange(batch, dtype="int32") * n, 1)
-    flat_indices = ops.reshape(ops.cast(indices, "int32") + offsets, (-1,))
-    flat = ops.reshape(x, (batch * n,) + tuple(shape[2:]))
-    return ops.reshape(ops.take(flat, flat_indices, axis=0), (batch, m) + tuple(shape[2:]))

@@ -1,0 +1,111 @@
+"""`DecodingLayer`: a decoding strategy over a decoder's step, as a Keras layer."""
+
+import keras
+
+from keras_seq import checks
+from keras_seq.decoding import step_contract, strategies
+
+
+@keras.saving.register_keras_serializable(package="keras_seq")
+class DecodingLayer(keras.layers.Layer):
+    """Greedy, beam or sampling decoding of a decoder, inside a model or an export.
+
+    Works with any decoder that offers the step protocol of
+    `keras_seq.decoding.step_contract`: `step(token_ids, state, constants) ->
+    (logits, new_state)` and `vocab_size`. The decoder is shared, not copied: its
+    weights are the ones the rest of the model trains. Id 0 is padding and is never
+    emitted, nor is the start token. Settings are checked when the layer is made.
+
+    Args:
+        decoder: a layer with the step protocol, e.g. `keras_seq.layers.RNNDecoder`
+            (built, or built by its `start`).
+        strategy: `"greedy"`, `"beam"`, `"sample"`, a config dict or a
+            `keras_seq.decoding` strategy. Defaults to `"greedy"`.
+        max_length: int. Tokens generated, end included. Defaults to `64`.
+        start_id: int. The token fed at the first step. Defaults to `1`.
+        end_id: int. The token that ends a sequence. Defaults to `2`.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        state: nest of tensors `(batch_size, ...)`: the decoder's start state.
+        constants: nest of tensors `(batch_size, ...)` or None: the decoder's step
+            constants (encoder memory, its keys and mask).
+        strategy: optional strategy overriding the layer's for this call.
+        max_length: optional int overriding the layer's for this call.
+
+    Returns:
+        A `keras_seq.decoding.DecodingResult(ids, scores, lengths)`, shapes
+        `(batch_size, num_return, max_length)`, `(batch_size, num_return)` twice.
+
+    Example:
+    >>> import numpy as np, keras_seq
+    >>> decoder = keras_seq.layers.RNNDecoder(20, 8, 16, cell="gru")
+    >>> state, constants = decoder.start(2, initial_state=[[np.zeros((2, 16), "float32")]])
+    >>> layer = keras_seq.decoding.DecodingLayer(
+    ...     decoder, keras_seq.decoding.BeamSearch(beam_width=3, num_return=2), max_length=5)
+    >>> result = layer(state, constants)
+    >>> tuple(result.ids.shape), tuple(result.scores.shape)
+    ((2, 2, 5), (2, 2))
+    """
+
+    def __init__(self, decoder, strategy="greedy", max_length=64, start_id=1, end_id=2, **kwargs):
+        step_contract.check_decoder(decoder)
+        super().__init__(**kwargs)
+        self.decoder = decoder
+        self.strategy = strategies.get(strategy)
+        self.max_length = checks.check_positive_int("max_length", max_length)
+        for name, value in (("start_id", start_id), ("end_id", end_id)):
+            checks.check_int(
+                name,
+                value,
+                minimum=1,
+                maximum=decoder.vocab_size - 1,
+                expected=(
+                    f"a token id in [1, vocab_size) = [1, {decoder.vocab_size}) (0 is padding)"
+                ),
+            )
+        self.start_id = start_id
+        self.end_id = end_id
+        self.built = True  # no weights of its own; the decoder's are built by its owner
+
+    def call(self, state, constants=None, strategy=None, max_length=None):
+        strategy = self.strategy if strategy is None else strategies.get(strategy)
+        max_length = self.max_length if max_length is None else max_length
+        step = step_contract.forbid_tokens(
+            self.decoder.step, (0, self.start_id), self.decoder.vocab_size
+        )
+        return strategy(
+            step,
+            state,
+            start_id=self.start_id,
+            end_id=self.end_id,
+            max_length=max_length,
+            constants=constants,
+        )
+
+    def compute_output_spec(self, state, constants=None, strategy=None, max_length=None):
+        strategy = self.strategy if strategy is None else strategies.get(strategy)
+        max_length = self.max_length if max_length is None else max_length
+        batch = keras.tree.flatten(state)[0].shape[0]
+        rows = (batch, strategy.num_return)
+        return strategies.DecodingResult(
+            keras.KerasTensor(rows + (max_length,), "int32"),
+            keras.KerasTensor(rows, "float32"),
+            keras.KerasTensor(rows, "int32"),
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "strategy": strategies.serialize(self.strategy),
+            "max_length": self.max_length,
+            "start_id": self.start_id,
+            "end_id": self.end_id,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)

@@ -1,0 +1,23 @@
+"""Log-probabilities and scores: what every decoding strategy reports."""
+
+from keras import ops
+
+NEG_INF = float("-inf")
+
+
+def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
+    """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length."""
+    logits = ops.cast(logits, "float32")
+    if temperature is not None and temperature != 1.0:
+        logits = logits / temperature
+    if min_length > 0:
+        is_end = ops.equal(ops.arange(ops.shape(logits)[-1], dtype="int32"), end_id)
+        forbid = ops.logical_and(is_end, ops.less(step, min_length))
+        logits = ops.where(forbid[None, :], NEG_INF, logits)
+    return ops.log_softmax(logits, axis=-1)
+
+
+def length_penalty(lengths, alpha):
+    """GNMT length penalty `((5 + length) / 6) ** alpha` (Wu et al., 2016)."""
+    lengths = ops.cast(lengths, "float32")
+    return ops.power((5.0 + lengths) / 6.0, alpha)
