@@ -1,22 +1,9 @@
 """`import keras_seq`: eager for library users, lazy for the `keras-seq` command."""
 
-import subprocess
-import sys
-
 import numpy as np
 
 import keras_seq
-from tests.cli._command import ROOT
-
-
-def run_python(code, *args):
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+from tests.cli._command import run_python
 
 
 def test_import_registers_classes_for_load_model(tmp_path):
@@ -35,7 +22,9 @@ def test_import_registers_classes_for_load_model(tmp_path):
         "np.testing.assert_allclose(model.predict(ids, verbose=0), expected, atol=1e-6)\n"
         "print(type(model).__name__)\n"
     )
-    result = run_python(code, str(path), str(tmp_path / "ids.npy"), str(tmp_path / "expected.npy"))
+    result = run_python(
+        "-c", code, str(path), str(tmp_path / "ids.npy"), str(tmp_path / "expected.npy")
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ManyToOne"
 
@@ -53,7 +42,7 @@ def test_command_process_loads_submodules_on_first_access():
         "assert 'tensorflow' in sys.modules\n"
         "keras_seq.no_such_name\n"
     )
-    result = run_python(code)
+    result = run_python("-c", code)
     assert result.returncode == 1
     assert result.stderr.strip().endswith(
         "AttributeError: module 'keras_seq' has no attribute 'no_such_name'"
