@@ -28,9 +28,7 @@ def applications_folder(option):
 
 
 def available(folder):
-    """Returns the sorted names of the applications in `folder` (none when it is absent)."""
-    if not folder.is_dir():
-        return []
+    """Returns the sorted names of the applications in the folder `folder`."""
     return sorted(path.stem for path in folder.glob("*.py") if not path.stem.startswith("_"))
 
 
@@ -59,7 +57,7 @@ def run(args):
         raise SystemExit(
             f"keras-seq train: no applications folder at {str(folder)!r}; the applications "
             "ship in the keras-seq source repository, not in the installed package: run "
-            f"from the root of a checkout, or pass --applications DIR or set "
+            "from the root of a checkout, or pass --applications DIR or set "
             f"{ENVIRONMENT_VARIABLE}"
         )
     names = available(folder)

@@ -8,11 +8,11 @@ from keras_seq import cli
 from keras_seq.cli import train
 from tests.cli._command import ROOT, keras_seq_command
 
-# An application that reports how it was run.
+# An application that reports its arguments and whether the whole library was loaded.
 HELLO = """
 import sys
 import keras_seq
-print("hello", sys.argv[1:], keras_seq.models.ManyToOne.__name__)
+print("hello", sys.argv[1:], "keras_seq.metrics.bleu" in sys.modules, keras_seq.models.__name__)
 """
 
 
@@ -32,7 +32,7 @@ def test_the_checkout_has_the_applications():
 
 def test_runs_an_application_from_the_option(applications, capsys):
     cli.main(["train", "--applications", str(applications), "hello", "--quick", "-n", "3"])
-    assert capsys.readouterr().out == "hello ['--quick', '-n', '3'] ManyToOne\n"
+    assert capsys.readouterr().out == "hello ['--quick', '-n', '3'] True keras_seq.models\n"
 
 
 def test_runs_an_application_from_the_environment_variable(
@@ -41,7 +41,7 @@ def test_runs_an_application_from_the_environment_variable(
     monkeypatch.setenv("KERAS_SEQ_APPLICATIONS", str(applications))
     monkeypatch.chdir(tmp_path)
     cli.main(["train", "hello"])
-    assert capsys.readouterr().out == "hello [] ManyToOne\n"
+    assert capsys.readouterr().out == "hello [] True keras_seq.models\n"
 
 
 def test_runs_an_application_from_the_working_directory(applications, capsys, monkeypatch):
@@ -49,7 +49,7 @@ def test_runs_an_application_from_the_working_directory(applications, capsys, mo
     monkeypatch.chdir(applications.parent)
     applications.rename(applications.parent / "applications")
     cli.main(["train", "hello", "x"])
-    assert capsys.readouterr().out == "hello ['x'] ManyToOne\n"
+    assert capsys.readouterr().out == "hello ['x'] True keras_seq.models\n"
 
 
 def test_unknown_application_lists_the_folder(applications):
@@ -76,3 +76,10 @@ def test_restores_sys_argv(applications, monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["pytest"])
     cli.main(["train", "--applications", str(applications), "hello", "x"])
     assert sys.argv == ["pytest"]
+
+
+def test_command_loads_the_library_for_the_application(applications, tmp_path):
+    """In a fresh process, which skipped `import keras_seq`'s eager imports."""
+    result = keras_seq_command("train", "--applications", str(applications), "hello", "a")
+    assert result.stderr == ""
+    assert result.stdout == "hello ['a'] True keras_seq.models\n"
