@@ -11,6 +11,13 @@ from tests.cli._command import keras_seq_command
 PAIRS = [("one two", "un deux"), ("two one", "deux un")]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _clear_session():
+    yield
+    # Frees this module's models, and their layer names for the doctests that print them.
+    keras.utils.clear_session()
+
+
 @pytest.fixture(scope="module")
 def keras_export(tmp_path_factory):
     """A plain `model.export()` folder: a SavedModel whose signature takes ids, not texts."""
