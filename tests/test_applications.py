@@ -4,7 +4,6 @@ import importlib.util
 import pathlib
 
 import numpy as np
-import pytest
 
 from keras_seq import cli
 from tests.datasets._data import data_dir
@@ -74,11 +73,3 @@ def test_paper_replication_quick_shows_the_reversal_effect(tmp_path, monkeypatch
     reversed_ = results["2 layers, reversed", "greedy"][1]
     assert reversed_ < forward
     assert forward < 500
-
-
-def test_keras_seq_train_lists_and_rejects():
-    from keras_seq import train_command
-
-    assert {"translation", "paper_replication", "dates"} <= set(train_command.available())
-    with pytest.raises(SystemExit, match="unknown application"):
-        cli.main(["train", "no_such_app"])

@@ -35,6 +35,16 @@ def add_parser(subparsers):
 
 
 def run(args):
+    if args.quick:
+        print(
+            "keras-seq demo --quick: a smoke run (2,000 dates, 1 epoch) that checks every "
+            "step works; the model is not expected to learn, so its accuracy and outputs "
+            "mean nothing. Run `keras-seq demo` for a trained model.",
+            flush=True,
+        )
+    from keras_seq.cli._tensorflow import import_tensorflow
+
+    import_tensorflow()
     from keras_seq import demo
 
     epochs, examples = (1, 2000) if args.quick else (args.epochs, args.examples)

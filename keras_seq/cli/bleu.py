@@ -10,8 +10,8 @@ import gzip
 import json
 import sys
 
-# Kept equal to keras_seq.metrics' names (a test checks); importing them here would
-# load TensorFlow just to build the parser.
+# Kept equal to keras_seq.metrics' names (a test checks); importing them here would load
+# keras_seq.metrics for every command, `--help` included.
 TOKENIZE_CHOICES = ("13a", "intl", "char", "none")
 SMOOTH_CHOICES = ("exp", "floor", "add-k", "none")
 

@@ -7,10 +7,12 @@ import json
 import pytest
 import sacrebleu
 
-from keras_seq import bleu_command, cli
+from keras_seq import cli
+from keras_seq.cli import bleu
 from keras_seq.metrics import _tokenizers
 from keras_seq.metrics._scoring import SMOOTH_DEFAULTS
 from keras_seq.version import __version__
+from tests.cli._command import imported_modules, keras_seq_command
 from tests.metrics._data import multi_reference_corpus
 
 HYPOTHESES = ["The cat is on the mat.", "It wasn't difficult at all!", "Va-t'en, vite."]
@@ -117,5 +119,17 @@ def test_unknown_tokenizer_is_an_argparse_error(tmp_path, capsys):
 
 
 def test_choices_equal_the_library_names():
-    assert set(bleu_command.TOKENIZE_CHOICES) == set(_tokenizers.TOKENIZERS)
-    assert set(bleu_command.SMOOTH_CHOICES) == set(SMOOTH_DEFAULTS)
+    assert set(bleu.TOKENIZE_CHOICES) == set(_tokenizers.TOKENIZERS)
+    assert set(bleu.SMOOTH_CHOICES) == set(SMOOTH_DEFAULTS)
+
+
+def test_command_scores_without_importing_tensorflow(tmp_path):
+    hyp = write(tmp_path / "hyp.txt", HYPOTHESES)
+    ref = write(tmp_path / "ref.txt", REFERENCES_1)
+    result = keras_seq_command("bleu", hyp, ref, "--json", python_options=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr
+    expected = sacrebleu.corpus_bleu(HYPOTHESES, [REFERENCES_1])
+    assert json.loads(result.stdout)["score"] == pytest.approx(expected.score, abs=1e-9)
+    modules = imported_modules(result.stderr)
+    assert "keras_seq.metrics.bleu_functions" in modules
+    assert not {"tensorflow", "keras", "keras_seq.metrics.bleu"} & modules
