@@ -42,9 +42,9 @@ def cudnn_report(model):
 
     Example:
     >>> import keras, keras_seq
-    >>> layer = keras.layers.LSTM(4, recurrent_dropout=0.1)
+    >>> layer = keras.layers.LSTM(4, recurrent_dropout=0.1, name="words")
     >>> keras_seq.cudnn.cudnn_report(layer)
-    [('lstm', 'recurrent_dropout=0.1')]
+    [('words', 'recurrent_dropout=0.1')]
     """
     if not isinstance(model, keras.layers.Layer):
         raise TypeError(f"`model` must be a Keras layer or model. Received: model={model!r}")
