@@ -190,8 +190,11 @@ def check_recurrent(name, layer, *, allow_bidirectional=False):
 
 def check_dtype(name, dtype, kinds, expected):
     """Raises a `TypeError` unless the dtype's name contains one of `kinds` ("int",
-    "float", ...); `expected` says what the tensor must hold."""
-    dtype = keras.backend.standardize_dtype(dtype)
+    "float", ...); `expected` says what the tensor must hold.
+
+    `dtype` is a TensorFlow or NumPy dtype or a dtype name (a `KerasTensor`'s).
+    """
+    dtype = getattr(dtype, "name", str(dtype))
     if not any(kind in dtype for kind in kinds):
         raise TypeError(f"`{name}` must hold {expected}. Received: {name} with dtype {dtype}")
 
