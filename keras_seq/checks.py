@@ -11,6 +11,7 @@ import math
 import numbers
 
 import keras
+import numpy as np
 
 
 def check_int(name, value, *, minimum=None, maximum=None, allow_none=False, expected=None):
@@ -77,17 +78,153 @@ def check_rate(name, value):
     )
 
 
+def check_bool(name, value):
+    """Returns `value` if it is a Python bool; raises a `TypeError` otherwise.
+
+    Example:
+    >>> check_bool("lowercase", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: Argument `lowercase` must be a bool. Received: lowercase='yes' (of type str)
+    """
+    if not isinstance(value, bool):
+        raise TypeError(
+            f"Argument `{name}` must be a bool. "
+            f"Received: {name}={value!r} (of type {type(value).__name__})"
+        )
+    return value
+
+
+def check_choice(name, value, choices):
+    """Returns `value` if it is one of `choices`; raises a `ValueError` listing them.
+
+    Example:
+    >>> check_choice("mode", "copy", ("auto", "dense"))
+    Traceback (most recent call last):
+    ...
+    ValueError: Argument `mode` must be one of ['auto', 'dense']. Received: mode='copy'
+    """
+    # A list compares by `==`: an unhashable value (a list) is reported, not a crash.
+    choices = list(choices)
+    if value not in choices:
+        raise ValueError(f"Argument `{name}` must be one of {choices}. Received: {name}={value!r}")
+    return value
+
+
+def check_list(name, value, *, allow_empty=False, expected="a list"):
+    """Returns a list, tuple or NumPy array `value` as a list; raises for anything else.
+
+    A str or bytes is refused (it is a sequence, but never meant as a list here).
+    `expected` describes the list in the `TypeError` message.
+    """
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"Argument `{name}` must be {expected}. "
+            f"Received: {name}={value!r:.80} (of type {type(value).__name__})"
+        )
+    if not value and not allow_empty:
+        raise ValueError(f"Argument `{name}` must not be empty. Received: {name}={value!r}")
+    return list(value)
+
+
+def check_str_list(name, value, *, allow_empty=False):
+    """Returns `value` as a list of str, or raises naming the first element that is not.
+
+    Example:
+    >>> check_str_list("texts", ["a", 3])
+    Traceback (most recent call last):
+    ...
+    TypeError: Argument `texts` must contain only str. Received: texts[1]=3 (of type int)
+    """
+    values = check_list(name, value, allow_empty=allow_empty, expected="a list of str")
+    for index, item in enumerate(values):
+        if not isinstance(item, str):
+            raise TypeError(
+                f"Argument `{name}` must contain only str. "
+                f"Received: {name}[{index}]={item!r:.60} (of type {type(item).__name__})"
+            )
+    return values
+
+
+def check_split(name, value):
+    """Returns a `(train, validation, test)` triple of fractions summing to 1 as floats."""
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 3
+        or not all(isinstance(f, numbers.Real) and not isinstance(f, bool) for f in value)
+    ):
+        raise TypeError(
+            f"Argument `{name}` must be a (train, validation, test) triple of fractions. "
+            f"Received: {name}={value!r}"
+        )
+    if any(f < 0 for f in value) or abs(sum(value) - 1.0) > 1e-6 or value[0] <= 0:
+        raise ValueError(
+            f"Argument `{name}` must hold non-negative fractions that sum to 1 and give "
+            f"train a share. Received: {name}={value!r}"
+        )
+    return tuple(float(f) for f in value)
+
+
+def check_type(name, value, types, expected):
+    """Returns `value` if it is an instance of `types`; `expected` describes them."""
+    if not isinstance(value, types):
+        raise TypeError(
+            f"Argument `{name}` must be {expected}. "
+            f"Received: {name}={value!r:.80} (of type {type(value).__name__})"
+        )
+    return value
+
+
+def check_recurrent(name, layer, *, allow_bidirectional=False):
+    """Returns `layer` if it is a `keras.layers.RNN` (or, when allowed, a
+    `keras.layers.Bidirectional`); raises a `TypeError` otherwise."""
+    expected = "a keras.layers.RNN (LSTM, GRU, SimpleRNN)"
+    types = (keras.layers.RNN,)
+    if allow_bidirectional:
+        expected += " or a Bidirectional wrapper of one"
+        types += (keras.layers.Bidirectional,)
+    return check_type(name, layer, types, expected)
+
+
+def check_dtype(name, dtype, kinds, expected):
+    """Raises a `TypeError` unless the dtype's name contains one of `kinds` ("int",
+    "float", ...); `expected` says what the tensor must hold.
+
+    `dtype` is a TensorFlow or NumPy dtype or a dtype name (a `KerasTensor`'s).
+    """
+    dtype = getattr(dtype, "name", str(dtype))
+    if not any(kind in dtype for kind in kinds):
+        raise TypeError(f"`{name}` must hold {expected}. Received: {name} with dtype {dtype}")
+
+
+def check_shape(name, shape, dims):
+    """Raises a `ValueError` unless `shape` has one entry per name in `dims`.
+
+    Reads only the rank, so `build` can call it with a shape tuple and `call` with a
+    symbolic tensor's shape.
+
+    Example:
+    >>> check_shape("ids", (2,), ("batch_size", "timesteps"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `ids` must have shape (batch_size, timesteps). Received: ids with shape (2,)
+    """
+    if len(shape) != len(dims):
+        raise ValueError(
+            f"`{name}` must have shape ({', '.join(dims)}). "
+            f"Received: {name} with shape {tuple(shape)}"
+        )
+
+
 def check_token_ids(name, ids, vocab_size):
     """Checks rank and dtype of a `(batch_size, timesteps)` id tensor, and its range when eager.
 
     Values can only be read from eager tensors; inside a graph an out-of-range id is
     reported by the embedding lookup instead.
     """
-    dtype = keras.backend.standardize_dtype(ids.dtype)
-    if "int" not in dtype:
-        raise TypeError(
-            f"`{name}` must hold integer token ids. Received: {name} with dtype {dtype}"
-        )
+    check_dtype(name, ids.dtype, ("int",), "integer token ids")
     check_ids_shape(name, ids.shape)
     check_id_range(name, ids, vocab_size)
 
@@ -107,27 +244,18 @@ def check_id_range(name, ids, vocab_size, *, low=0):
 def check_ids_shape(name, shape):
     """Checks that an id tensor's shape is `(batch_size, timesteps)`; `build` sees only
     the shape."""
-    if len(shape) != 2:
-        raise ValueError(
-            f"`{name}` must have shape (batch_size, timesteps). "
-            f"Received: {name} with shape {tuple(shape)}"
-        )
+    check_shape(name, shape, ("batch_size", "timesteps"))
 
 
 def check_features(name, features, input_dim, rank):
-    """Checks rank, float dtype and last dimension of a feature tensor."""
-    dtype = keras.backend.standardize_dtype(features.dtype)
-    if "float" not in dtype:
-        raise TypeError(f"`{name}` must hold float features. Received: {name} with dtype {dtype}")
-    if len(features.shape) != rank:
-        expected = "(batch_size, timesteps, input_dim)" if rank == 3 else "(batch_size, input_dim)"
-        raise ValueError(
-            f"`{name}` must have shape {expected}. Received: {name} with shape "
-            f"{tuple(features.shape)}"
-        )
+    """Checks float dtype, rank (2 or 3) and, when `input_dim` is known, last dimension
+    of a feature tensor."""
+    check_dtype(name, features.dtype, ("float",), "float features")
+    dims = ("batch_size", "timesteps", "input_dim") if rank == 3 else ("batch_size", "input_dim")
+    check_shape(name, features.shape, dims)
     if features.shape[-1] is not None and input_dim is not None and features.shape[-1] != input_dim:
         raise ValueError(
-            f"`{name}` must have {input_dim} features (`input_dim`). "
+            f"`{name}` must have {input_dim} features (its last dimension, `input_dim`). "
             f"Received: {name} with shape {tuple(features.shape)}"
         )
 

@@ -1,70 +1,41 @@
 """Shared parts of the tf.data pipelines: checks, eager tokenization, length bucketing."""
 
-import numbers
 import warnings
 
 import numpy as np
 import tensorflow as tf
 
+from keras_seq.checks import check_int, check_list, check_positive_int, check_type
 from keras_seq.data.tokenizer import Tokenizer
 
 _CHUNK = 4096
 
 
-def check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"`batch_size` must be an int. Received: batch_size={batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"`batch_size` must be at least 1. Received: batch_size={batch_size}")
-
-
-def check_options(max_length, num_buckets, bucket_boundaries):
-    if max_length is not None:
-        if isinstance(max_length, bool) or not isinstance(max_length, numbers.Integral):
-            raise TypeError(
-                f"`max_length` must be an int or None. Received: max_length={max_length!r}"
-            )
-        if max_length < 1:
-            raise ValueError(f"`max_length` must be at least 1. Received: max_length={max_length}")
-    if isinstance(num_buckets, bool) or not isinstance(num_buckets, numbers.Integral):
-        raise TypeError(f"`num_buckets` must be an int. Received: num_buckets={num_buckets!r}")
-    if num_buckets < 1:
-        raise ValueError(f"`num_buckets` must be at least 1. Received: num_buckets={num_buckets}")
+def check_options(batch_size, max_length, num_buckets, bucket_boundaries):
+    """Checks the batching arguments that every pipeline takes."""
+    check_positive_int("batch_size", batch_size)
+    check_int("max_length", max_length, minimum=1, allow_none=True)
+    check_positive_int("num_buckets", num_buckets)
     if bucket_boundaries is not None:
-        values = list(bucket_boundaries)
-        if (
-            not all(isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in values)
-            or any(b < 1 for b in values)
-            or any(a >= b for a, b in zip(values, values[1:]))
-        ):
+        boundaries = check_list("bucket_boundaries", bucket_boundaries, allow_empty=True)
+        for index, boundary in enumerate(boundaries):
+            check_positive_int(f"bucket_boundaries[{index}]", boundary)
+        if any(a >= b for a, b in zip(boundaries, boundaries[1:])):
             raise ValueError(
-                "`bucket_boundaries` must be strictly increasing positive ints. "
+                "Argument `bucket_boundaries` must be strictly increasing. "
                 f"Received: bucket_boundaries={bucket_boundaries!r}"
             )
 
 
-def check_tokenizer(argument, tokenizer):
-    if not isinstance(tokenizer, Tokenizer):
-        raise TypeError(
-            f"`{argument}` must be a keras_seq.data tokenizer (CharTokenizer, WordTokenizer, "
-            f"SubwordTokenizer). Received: {argument}={tokenizer!r:.80}"
-        )
+def check_tokenizer(name, tokenizer):
+    """Checks that `tokenizer` is an adapted keras_seq tokenizer."""
+    check_type(
+        name,
+        tokenizer,
+        Tokenizer,
+        "a keras_seq.data tokenizer (CharTokenizer, WordTokenizer, SubwordTokenizer)",
+    )
     tokenizer.get_vocabulary()  # raises a clear error when it was never adapted
-
-
-def check_texts(argument, texts):
-    if isinstance(texts, np.ndarray):
-        texts = texts.tolist()
-    if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
-        raise TypeError(
-            f"`{argument}` must be a list of strings. Received: {argument}={texts!r:.80}"
-        )
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(
-                f"`{argument}` must contain only strings. Received: {argument}[{i}]={text!r:.60}"
-            )
-    return list(texts)
 
 
 def encode_all(tokenizer, texts, add_end):

@@ -34,6 +34,8 @@ leading decimal point (`.08`).
 import numpy as np
 import tensorflow as tf
 
+from keras_seq.checks import check_dtype, check_id_range
+
 SPECIAL_TOKENS = ("[PAD]", "[START]", "[END]", "[UNK]")
 PAD_ID, START_ID, END_ID, UNKNOWN_ID = 0, 1, 2, 3
 
@@ -174,33 +176,18 @@ def as_id_tensor(ids, vocabulary_size, argument="ids"):
     if isinstance(ids, tf.RaggedTensor):
         ids = ids.to_tensor(PAD_ID)
     if not tf.is_tensor(ids):
-        array = np.asarray(ids)
-        if array.dtype == object or not (np.issubdtype(array.dtype, np.integer) or array.size == 0):
-            raise TypeError(
-                f"`{argument}` must hold integer token ids. Received: {argument} with dtype "
-                f"{array.dtype}"
-            )
-        ids = tf.constant(array.astype(np.int64))
-    if not ids.dtype.is_integer:
-        raise TypeError(
-            f"`{argument}` must hold integer token ids. Received: {argument} with dtype "
-            f"{ids.dtype.name}"
-        )
-    rank = ids.shape.rank
+        ids = np.asarray(ids)
+        if ids.size == 0:  # `[]` and `[[]]` arrive as float64
+            ids = ids.astype(np.int32)
+    check_dtype(argument, ids.dtype, ("int",), "integer token ids")
+    rank = len(ids.shape)
     if rank not in (1, 2):
         raise ValueError(
             f"`{argument}` must have shape (timesteps,) or (batch_size, timesteps). "
             f"Received: {argument} with shape {tuple(ids.shape)}"
         )
+    check_id_range(argument, ids, vocabulary_size)
     ids = tf.cast(ids, tf.int32)
-    if tf.executing_eagerly():
-        values = ids.numpy()
-        bad = values[(values < 0) | (values >= vocabulary_size)]
-        if bad.size:
-            raise ValueError(
-                f"`{argument}` must be in [0, {vocabulary_size}) (the vocabulary size). "
-                f"Received: id {int(bad[0])}"
-            )
     if rank == 1:
         return ids[tf.newaxis], True
     return ids, False

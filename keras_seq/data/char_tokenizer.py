@@ -33,7 +33,7 @@ class CharTokenizer(Tokenizer):
     >>> tokenizer = keras_seq.data.CharTokenizer()
     >>> tokenizer.adapt(["Ça va ?", "Oui."])
     >>> ids = tokenizer.encode(["Ça va?"])
-    >>> [str(t, "utf-8") for t in tokenizer.decode(ids).numpy()]
+    >>> tokenizer.decode(ids)
     ['Ça va?']
     """
 

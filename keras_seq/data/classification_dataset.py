@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+from keras_seq.checks import check_str_list
 from keras_seq.data import _pipeline
 
 
@@ -58,11 +59,8 @@ def classification_dataset(
     [0, 0, 1, 1]
     """
     _pipeline.check_tokenizer("tokenizer", tokenizer)
-    _pipeline.check_batch_size(batch_size)
-    _pipeline.check_options(max_length, num_buckets, bucket_boundaries)
-    texts = _pipeline.check_texts("texts", texts)
-    if not texts:
-        raise ValueError("`texts` must not be empty. Received: texts=[]")
+    _pipeline.check_options(batch_size, max_length, num_buckets, bucket_boundaries)
+    texts = check_str_list("texts", texts)
     labels = np.asarray(labels)
     if labels.ndim == 0 or labels.shape[0] != len(texts):
         raise ValueError(

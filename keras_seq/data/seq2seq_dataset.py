@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+from keras_seq.checks import check_list
 from keras_seq.data import _pipeline
 
 
@@ -69,8 +70,7 @@ def seq2seq_dataset(
     """
     _pipeline.check_tokenizer("source_tokenizer", source_tokenizer)
     _pipeline.check_tokenizer("target_tokenizer", target_tokenizer)
-    _pipeline.check_batch_size(batch_size)
-    _pipeline.check_options(max_length, num_buckets, bucket_boundaries)
+    _pipeline.check_options(batch_size, max_length, num_buckets, bucket_boundaries)
     sources, targets = _split_pairs(pairs)
 
     source_values, source_lengths = _pipeline.encode_all(source_tokenizer, sources, add_end=True)
@@ -100,15 +100,7 @@ def seq2seq_dataset(
 
 
 def _split_pairs(pairs):
-    if isinstance(pairs, np.ndarray):
-        pairs = pairs.tolist()
-    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, (list, tuple)):
-        raise TypeError(
-            "`pairs` must be a list of (source, target) string pairs. "
-            f"Received: pairs={pairs!r:.80}"
-        )
-    if not pairs:
-        raise ValueError("`pairs` must not be empty. Received: pairs=[]")
+    pairs = check_list("pairs", pairs, expected="a list of (source, target) string pairs")
     sources, targets = [], []
     for i, pair in enumerate(pairs):
         if (

@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+from keras_seq.checks import check_list, check_str_list
 from keras_seq.data import _pipeline
 
 
@@ -65,8 +66,7 @@ def tagging_dataset(
     True
     """
     _pipeline.check_tokenizer("word_tokenizer", word_tokenizer)
-    _pipeline.check_batch_size(batch_size)
-    _pipeline.check_options(max_length, num_buckets, bucket_boundaries)
+    _pipeline.check_options(batch_size, max_length, num_buckets, bucket_boundaries)
     tag_index = _tag_index(tag_vocabulary)
     sentences = _token_lists("sentences_tokens", sentences_tokens)
     tag_lists = _token_lists("tags", tags)
@@ -121,34 +121,18 @@ def tagging_dataset(
 
 
 def _tag_index(tag_vocabulary):
-    if isinstance(tag_vocabulary, (str, bytes)) or not isinstance(
-        tag_vocabulary, (list, tuple, np.ndarray)
-    ):
-        raise TypeError(
-            "`tag_vocabulary` must be a list of tag strings. Received: "
-            f"tag_vocabulary={tag_vocabulary!r:.80}"
-        )
-    tags = list(tag_vocabulary)
-    if not tags or not all(isinstance(t, str) for t in tags) or len(set(tags)) != len(tags):
+    tags = check_str_list("tag_vocabulary", tag_vocabulary)
+    if len(set(tags)) != len(tags):
         raise ValueError(
-            "`tag_vocabulary` must be a non-empty list of distinct strings. Received: "
-            f"tag_vocabulary={tag_vocabulary!r:.120}"
+            "Argument `tag_vocabulary` must not repeat tags. "
+            f"Received: tag_vocabulary={tag_vocabulary!r:.120}"
         )
     return {tag: i for i, tag in enumerate(tags)}
 
 
-def _token_lists(argument, value):
-    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-        raise TypeError(f"`{argument}` must be a list of lists of str. Received: {value!r:.80}")
-    if not value:
-        raise ValueError(f"`{argument}` must not be empty. Received: {argument}={value!r}")
-    lists = []
-    for i, tokens in enumerate(value):
-        if isinstance(tokens, (str, bytes)) or not isinstance(tokens, (list, tuple)):
-            raise TypeError(f"`{argument}[{i}]` must be a list of str. Received: {tokens!r:.80}")
-        if not all(isinstance(t, str) for t in tokens):
-            raise TypeError(
-                f"`{argument}[{i}]` must contain only strings. Received: {tokens!r:.80}"
-            )
-        lists.append(list(tokens))
-    return lists
+def _token_lists(name, value):
+    """Checks a non-empty list of token lists (each a list of str, possibly empty)."""
+    return [
+        check_str_list(f"{name}[{index}]", tokens, allow_empty=True)
+        for index, tokens in enumerate(check_list(name, value, expected="a list of lists of str"))
+    ]

@@ -3,9 +3,9 @@
 import collections
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from keras_seq.checks import check_bool, check_int, check_list, check_str_list
 from keras_seq.data import _text
 
 
@@ -16,6 +16,9 @@ class Tokenizer(keras.layers.Layer):
     A tokenizer turns a batch of strings into padded int32 token ids and back, with
     TensorFlow ops only, so `encode` and `decode` run eagerly, inside `tf.function`,
     inside `tf.data` pipelines and inside a SavedModel (no Python callbacks).
+
+    Called eagerly, `decode` returns Python str (like KerasHub's `detokenize`); in a
+    graph it returns a string tensor.
 
     Reserved ids are the same for every tokenizer and never change:
     `pad_id=0` (`"[PAD]"`), `start_id=1` (`"[START]"`), `end_id=2` (`"[END]"`),
@@ -52,14 +55,11 @@ class Tokenizer(keras.layers.Layer):
         self, vocabulary=None, lowercase=False, max_tokens=None, min_frequency=1, **kwargs
     ):
         super().__init__(**kwargs)
-        if not isinstance(lowercase, bool):
-            raise TypeError(f"`lowercase` must be a bool. Received: lowercase={lowercase!r}")
-        if max_tokens is not None:
-            _check_int("max_tokens", max_tokens, len(self.special_tokens) + 1)
-        _check_int("min_frequency", min_frequency, 1)
-        self.lowercase = lowercase
-        self.max_tokens = max_tokens
-        self.min_frequency = min_frequency
+        self.lowercase = check_bool("lowercase", lowercase)
+        self.max_tokens = check_int(
+            "max_tokens", max_tokens, minimum=len(self.special_tokens) + 1, allow_none=True
+        )
+        self.min_frequency = check_int("min_frequency", min_frequency, minimum=1)
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
         self._vocab = None
@@ -128,15 +128,12 @@ class Tokenizer(keras.layers.Layer):
             vocabulary: list of str. Tokens in id order, with or without the four
                 reserved tokens in front.
         """
-        if isinstance(vocabulary, (str, bytes)) or not isinstance(
-            vocabulary, (list, tuple, np.ndarray)
-        ):
-            raise TypeError(
-                f"`vocabulary` must be a list of strings. Received: vocabulary={vocabulary!r:.80}"
-            )
-        tokens = [t.decode("utf-8") if isinstance(t, bytes) else t for t in list(vocabulary)]
-        if any(not isinstance(t, str) for t in tokens):
-            raise TypeError("`vocabulary` must contain only strings.")
+        tokens = check_list("vocabulary", vocabulary, allow_empty=True, expected="a list of str")
+        tokens = check_str_list(
+            "vocabulary",
+            [t.decode("utf-8") if isinstance(t, bytes) else t for t in tokens],
+            allow_empty=True,
+        )
         reserved = list(self.special_tokens)
         if tokens[: len(reserved)] == reserved:
             tokens = tokens[len(reserved) :]
@@ -256,17 +253,31 @@ class Tokenizer(keras.layers.Layer):
         Everything from the first `end_id` on is dropped, and `pad_id`/`start_id` are
         removed; unknown ids read `"[UNK]"`.
 
+        Like KerasHub's `detokenize`, the result is Python text when called eagerly
+        and a string tensor inside a graph (`tf.function`, `tf.data`, an exported
+        model), where Python values do not exist.
+
         Args:
             ids: int tensor, NumPy array or nested list of shape
                 `(batch_size, timesteps)` or `(timesteps,)`.
 
         Returns:
-            A `tf.string` tensor of shape `(batch_size,)`, or a scalar for 1-D ids.
+            Eagerly, a list of `batch_size` str, or one str for 1-D ids. Inside a
+            graph, a `tf.string` tensor of shape `(batch_size,)`, or a scalar for 1-D
+            ids.
+
+        Example:
+        >>> import keras_seq
+        >>> tokenizer = keras_seq.data.CharTokenizer(vocabulary=list("abc "))
+        >>> tokenizer.decode([[4, 5, 7, 6, 2, 0]])
+        ['ab c']
+        >>> tokenizer.decode([4, 5])
+        'ab'
         """
         self._check_vocabulary()
         ids, single = _text.as_id_tensor(ids, len(self._vocab.tokens), "ids")
         texts = self._decode_fn(ids)
-        return texts[0] if single else texts
+        return _python_strings_when_eager(texts[0] if single else texts)
 
     def lookup(self, tokens):
         """Maps tokens to ids one to one, without splitting (unknown -> `unknown_id`).
@@ -327,11 +338,15 @@ class Tokenizer(keras.layers.Layer):
         return config
 
 
-def _check_int(argument, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"`{argument}` must be an int. Received: {argument}={value!r}")
-    if value < minimum:
-        raise ValueError(f"`{argument}` must be at least {minimum}. Received: {argument}={value}")
+def _python_strings_when_eager(texts):
+    """Eagerly, a string tensor as str (rank 0) or list of str (rank 1), as KerasHub's
+    `tensor_to_list` converts `detokenize` outputs; in a graph, the tensor itself."""
+    if not tf.executing_eagerly():
+        return texts
+    values = texts.numpy()
+    if texts.shape.rank == 0:
+        return values.decode("utf-8")
+    return [value.decode("utf-8") for value in values.tolist()]
 
 
 class _Vocabulary:

@@ -60,8 +60,8 @@ class WordTokenizer(Tokenizer):
     >>> ids = tokenizer.encode(["It wasn't difficult."])
     >>> ids.shape
     TensorShape([1, 6])
-    >>> tokenizer.decode(ids).numpy()[0].decode()
-    "It wasn't difficult."
+    >>> tokenizer.decode(ids)
+    ["It wasn't difficult."]
     """
 
     _accepts_token_lists = True

@@ -1,37 +1,13 @@
 """Deterministic train/validation/test splits."""
 
 import collections
-import numbers
 
 import numpy as np
 
+from keras_seq.checks import check_int, check_split
+
 Splits = collections.namedtuple("Splits", ["train", "validation", "test"])
 Splits.__doc__ = """The three parts of a dataset: `train`, `validation`, `test`."""
-
-
-def check_split(split):
-    """Checks a `(train, validation, test)` triple of fractions that sums to 1."""
-    if (
-        not isinstance(split, (list, tuple))
-        or len(split) != 3
-        or not all(isinstance(f, numbers.Real) and not isinstance(f, bool) for f in split)
-    ):
-        raise TypeError(
-            "`split` must be a (train, validation, test) triple of fractions. "
-            f"Received: split={split!r}"
-        )
-    if any(f < 0 for f in split) or abs(sum(split) - 1.0) > 1e-6 or split[0] <= 0:
-        raise ValueError(
-            "`split` fractions must be non-negative, sum to 1, and give train a share. "
-            f"Received: split={split!r}"
-        )
-    return tuple(float(f) for f in split)
-
-
-def check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"`seed` must be a non-negative int. Received: seed={seed!r}")
-    return int(seed)
 
 
 def split_indices(n, split, seed, groups=None):
@@ -40,8 +16,8 @@ def split_indices(n, split, seed, groups=None):
     With `groups` (one hashable key per example), whole groups are shuffled and
     each group lands in a single part; cuts move forward to the next group boundary.
     """
-    split = check_split(split)
-    rng = np.random.default_rng(check_seed(seed))
+    split = check_split("split", split)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
     if groups is None:
         order = rng.permutation(n)
         allowed = np.arange(n + 1)
@@ -60,6 +36,6 @@ def split_indices(n, split, seed, groups=None):
 
 def chronological_cuts(n, split):
     """Returns the two cut points of `range(n)` for chronological splits."""
-    split = check_split(split)
+    split = check_split("split", split)
     first, second = np.round(np.cumsum(split)[:2] * n).astype(int)
     return int(first), int(second)

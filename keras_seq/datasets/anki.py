@@ -3,7 +3,8 @@
 import functools
 import re
 
-from keras_seq.datasets import _files, _splits, tsv
+from keras_seq.checks import check_int, check_split
+from keras_seq.datasets import _files, tsv
 
 # The pinned releases (see $KERAS_SEQ_DATA/anki-*-eng/README.md). manythings.org
 # serves its newest release at the same URL, so a fresh download may fail the
@@ -82,8 +83,9 @@ def load_data(
     >>> len(train), train[0]  # doctest: +SKIP
     (800, ('...', '...'))
     """
-    tsv.check_max_pairs(max_pairs)  # before a download that could not be used
-    _splits.check_split(split)
+    # Checked before a download that could not be used.
+    check_int("max_pairs", max_pairs, minimum=1, allow_none=True)
+    check_split("split", split)
     return tsv.split_pairs(
         _read_pairs(_files.fetch(data_file(language, sha256), data_dir)), max_pairs, seed, split
     )

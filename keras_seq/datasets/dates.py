@@ -4,6 +4,7 @@ import datetime
 import random
 import re
 
+from keras_seq.checks import check_int, check_split, check_str_list
 from keras_seq.datasets import _splits
 
 DEFAULT_LOCALES = ("en_US", "en_GB", "fr_FR", "de_DE", "es_ES", "it_IT", "pt_BR", "nl_NL")
@@ -70,14 +71,9 @@ def load_data(
     import babel
     import babel.dates
 
-    if isinstance(num_examples, bool) or not isinstance(num_examples, int):
-        raise TypeError(f"`num_examples` must be an int. Received: num_examples={num_examples!r}")
-    if not 1 <= num_examples <= MAX_EXAMPLES:
-        raise ValueError(
-            f"`num_examples` must be in [1, {MAX_EXAMPLES}]. Received: num_examples={num_examples}"
-        )
-    seed = _splits.check_seed(seed)
-    _splits.check_split(split)
+    check_int("num_examples", num_examples, minimum=1, maximum=MAX_EXAMPLES)
+    seed = check_int("seed", seed, minimum=0)
+    check_split("split", split)
     writers = _writers(locales, babel)  # one list of writers per locale
     rng = random.Random(seed)
     span = (LAST_DATE - FIRST_DATE).days
@@ -112,12 +108,8 @@ def load_data(
 
 
 def _writers(locales, babel):
-    if isinstance(locales, str) or not isinstance(locales, (list, tuple)) or not locales:
-        raise TypeError(
-            f"`locales` must be a non-empty list of locale names. Received: locales={locales!r}"
-        )
     groups = []
-    for name in locales:
+    for name in check_str_list("locales", locales):
         try:
             locale = babel.Locale.parse(name)
         except (ValueError, TypeError, babel.UnknownLocaleError) as error:

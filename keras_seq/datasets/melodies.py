@@ -9,6 +9,13 @@ import warnings
 
 import numpy as np
 
+from keras_seq.checks import (
+    check_choice,
+    check_int,
+    check_positive_int,
+    check_split,
+    check_str_list,
+)
 from keras_seq.datasets import _files, _splits
 
 # genre -> (music21 corpus folder, what is taken from it)
@@ -75,16 +82,12 @@ def load_data(
     >>> genres[0], tunes[0][:3]  # doctest: +SKIP
     ('folk', ['G4_1/2', 'G4_1/2', 'A4_1'])
     """
-    if isinstance(genres, str) or not isinstance(genres, (list, tuple)) or not genres:
-        raise TypeError(f"`genres` must be a non-empty list of str. Received: genres={genres!r}")
-    unknown = [g for g in genres if g not in GENRES]
-    if unknown:
-        raise ValueError(f"`genres` must be among {list(GENRES)}. Received: {unknown[0]!r}")
-    for argument, value in (("max_per_genre", max_per_genre), ("min_notes", min_notes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{argument}` must be a positive int. Received: {value!r}")
-    seed = _splits.check_seed(seed)
-    _splits.check_split(split)
+    for index, genre in enumerate(check_str_list("genres", genres)):
+        check_choice(f"genres[{index}]", genre, GENRES)
+    check_positive_int("max_per_genre", max_per_genre)
+    check_positive_int("min_notes", min_notes)
+    seed = check_int("seed", seed, minimum=0)
+    check_split("split", split)
     music21 = _import_music21()
     root = _corpus_root(music21, genres)
     store = _Cache(music21.__version__) if cache else None

@@ -4,6 +4,7 @@ import functools
 
 import numpy as np
 
+from keras_seq.checks import check_choice, check_split
 from keras_seq.datasets import _files, _splits
 
 _RT_URL = "https://www.cs.cornell.edu/people/pabo/movie-review-data/rt-polaritydata.tar.gz"
@@ -96,9 +97,8 @@ def load_data(name="rt-polarity", *, split=(0.8, 0.1, 0.1), seed=0, data_dir=Non
     >>> len(texts), set(labels.tolist())  # doctest: +SKIP
     (2366, {0, 1})
     """
-    if name not in NAMES:
-        raise ValueError(f"`name` must be one of {list(NAMES)}. Received: name={name!r}")
-    _splits.check_split(split)
+    check_choice("name", name, NAMES)
+    check_split("split", split)
     if name == "rt-polarity":
         examples = []
         for label, part in ((1, "pos"), (0, "neg")):

@@ -1,9 +1,8 @@
 """Small generated images of coloured shapes with captions (offline image captioning)."""
 
-import numbers
-
 import numpy as np
 
+from keras_seq.checks import check_int, check_split
 from keras_seq.datasets import _splits
 
 COLORS = {
@@ -47,18 +46,10 @@ def load_data(num_examples=5000, image_size=32, seed=0, *, split=(0.8, 0.1, 0.1)
     >>> images.shape, images.dtype.name
     ((8, 24, 24, 3), 'uint8')
     """
-    for argument, value, minimum in (
-        ("num_examples", num_examples, 1),
-        ("image_size", image_size, 16),
-    ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"`{argument}` must be an int. Received: {argument}={value!r}")
-        if value < minimum:
-            raise ValueError(
-                f"`{argument}` must be at least {minimum}. Received: {argument}={value}"
-            )
-    seed = _splits.check_seed(seed)
-    _splits.check_split(split)
+    check_int("num_examples", num_examples, minimum=1)
+    check_int("image_size", image_size, minimum=16)
+    seed = check_int("seed", seed, minimum=0)
+    check_split("split", split)
     rng = np.random.default_rng(seed)
     images = np.empty((num_examples, image_size, image_size, 3), np.uint8)
     captions = []

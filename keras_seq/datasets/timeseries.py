@@ -1,9 +1,8 @@
 """Real time series bundled with statsmodels (Mauna Loa CO2, yearly sunspots), windowed."""
 
-import numbers
-
 import numpy as np
 
+from keras_seq.checks import check_choice, check_positive_int
 from keras_seq.datasets import _splits
 
 # name -> (description, default window)
@@ -33,8 +32,7 @@ def load_series(name="co2"):
     >>> len(values), str(dates[0])
     (309, '1700-01-01')
     """
-    if name not in SERIES:
-        raise ValueError(f"`name` must be one of {sorted(SERIES)}. Received: name={name!r}")
+    check_choice("name", name, sorted(SERIES))
     try:
         import statsmodels.datasets as sm_datasets
     except ImportError as error:
@@ -81,9 +79,8 @@ def load_data(name="co2", *, window=None, horizon=1, split=(0.7, 0.15, 0.15)):
     """
     _, values = load_series(name)
     window = SERIES[name][1] if window is None else window
-    for argument, value in (("window", window), ("horizon", horizon)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"`{argument}` must be a positive int. Received: {argument}={value!r}")
+    check_positive_int("window", window)
+    check_positive_int("horizon", horizon)
     if window + horizon > len(values):
         raise ValueError(
             f"`window` + `horizon` ({window + horizon}) exceeds the {len(values)} steps of "

@@ -2,6 +2,7 @@
 
 import os
 
+from keras_seq.checks import check_int, check_split
 from keras_seq.datasets import _files, _splits
 
 
@@ -61,8 +62,8 @@ def read_pairs(path):
 def split_pairs(pairs, max_pairs, seed, split):
     """Cuts pairs into `Splits`, identical sources kept together, after an optional
     random subset of `max_pairs`."""
-    check_max_pairs(max_pairs)
-    _splits.check_split(split)
+    check_int("max_pairs", max_pairs, minimum=1, allow_none=True)
+    check_split("split", split)
     sources = [source for source, _ in pairs]
     if max_pairs is not None and max_pairs < len(pairs):
         order = _splits.split_indices(len(pairs), (1.0, 0.0, 0.0), seed, groups=sources)[0]
@@ -70,12 +71,3 @@ def split_pairs(pairs, max_pairs, seed, split):
         sources = [source for source, _ in pairs]
     parts = _splits.split_indices(len(pairs), split, seed, groups=sources)
     return _splits.Splits(*([pairs[i] for i in part] for part in parts))
-
-
-def check_max_pairs(max_pairs):
-    if max_pairs is not None and (
-        isinstance(max_pairs, bool) or not isinstance(max_pairs, int) or max_pairs < 1
-    ):
-        raise ValueError(
-            f"`max_pairs` must be a positive int or None. Received: max_pairs={max_pairs!r}"
-        )

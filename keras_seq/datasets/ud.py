@@ -2,6 +2,7 @@
 
 import functools
 
+from keras_seq.checks import check_choice
 from keras_seq.datasets import _files, _splits
 
 UPOS_TAGS = (
@@ -83,10 +84,7 @@ def load_data(treebank="en_ewt", *, data_dir=None):
     >>> words[0][:3], tags[0][:3]  # doctest: +SKIP
     (['Al', '-', 'Zaman'], ['PROPN', 'PUNCT', 'PROPN'])
     """
-    if treebank not in FILES:
-        raise ValueError(
-            f"`treebank` must be one of {sorted(FILES)}. Received: treebank={treebank!r}"
-        )
+    check_choice("treebank", treebank, sorted(FILES))
     parts = [
         _read_conllu(_files.fetch(FILES[treebank][name], data_dir))
         for name in ("train", "validation", "test")

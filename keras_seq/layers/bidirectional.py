@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from keras_seq.layers.recurrent_factory import check_recurrent
-from keras_seq.layers.stacked import check_sequence_shape, check_sequences
+from keras_seq.checks import check_choice, check_features, check_recurrent, check_shape
+from keras_seq.layers.stacked import SEQUENCE_DIMS
 
 STATE_MERGE_MODES = ("concat", "sum", "forward", "backward", None)
 OUTPUT_MERGE_MODES = ("concat", "sum", "ave", "mul", None)
@@ -65,17 +65,9 @@ class Bidirectional(keras.layers.Bidirectional):
     """
 
     def __init__(self, layer, merge_mode="concat", state_merge="concat", **kwargs):
-        check_recurrent("layer", layer, allow_bidirectional=False)
-        if merge_mode not in OUTPUT_MERGE_MODES:
-            raise ValueError(
-                f"`merge_mode` must be one of {OUTPUT_MERGE_MODES}. "
-                f"Received: merge_mode={merge_mode!r}"
-            )
-        if state_merge not in STATE_MERGE_MODES:
-            raise ValueError(
-                f"`state_merge` must be one of {STATE_MERGE_MODES}. "
-                f"Received: state_merge={state_merge!r}"
-            )
+        check_recurrent("layer", layer)
+        check_choice("merge_mode", merge_mode, OUTPUT_MERGE_MODES)
+        check_choice("state_merge", state_merge, STATE_MERGE_MODES)
         if kwargs.get("backward_layer") is None:
             kwargs["backward_layer"] = _backward_copy(layer)
         super().__init__(layer, merge_mode=merge_mode, **kwargs)
@@ -107,12 +99,12 @@ class Bidirectional(keras.layers.Bidirectional):
         )
 
     def build(self, sequences_shape, initial_state_shape=None):
-        check_sequence_shape("sequences", sequences_shape)
+        check_shape("sequences", sequences_shape, SEQUENCE_DIMS)
         self._input_dim = tuple(sequences_shape)[-1]
         super().build(sequences_shape, initial_state_shape)
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        check_sequences("sequences", sequences, self._input_dim)
+        check_features("sequences", sequences, self._input_dim, rank=3)
         results = super().call(sequences, initial_state=initial_state, mask=mask, training=training)
         if not self.return_state:
             return results

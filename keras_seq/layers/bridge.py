@@ -3,23 +3,18 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_choice, check_list, check_positive_int
+
 MODES = ("auto", "dense", "identity", "zeros")
 
 
-def _check_sizes(argument, sizes):
-    valid = (
-        isinstance(sizes, (list, tuple))
-        and sizes
-        and all(
-            isinstance(layer, (list, tuple)) and layer and all(isinstance(s, int) for s in layer)
-            for layer in sizes
-        )
-    )
-    if not valid:
-        raise ValueError(
-            f"`{argument}` must list, per layer, the sizes of its states "
-            f"(e.g. [[512, 512]] for one LSTM layer). Received: {argument}={sizes!r}"
-        )
+def _check_sizes(name, sizes):
+    """Checks a list with, per layer, the list of its state sizes (`[[512, 512]]`)."""
+    expected = "a list with one list of state sizes per layer, such as [[512, 512]]"
+    for layer, layer_sizes in enumerate(check_list(name, sizes, expected=expected)):
+        layer_name = f"{name}[{layer}]"
+        for index, size in enumerate(check_list(layer_name, layer_sizes, expected=expected)):
+            check_positive_int(f"{layer_name}[{index}]", size)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -61,8 +56,7 @@ class Bridge(keras.layers.Layer):
     def __init__(self, encoder_state_sizes, decoder_state_sizes, mode="auto", **kwargs):
         _check_sizes("encoder_state_sizes", encoder_state_sizes)
         _check_sizes("decoder_state_sizes", decoder_state_sizes)
-        if mode not in MODES:
-            raise ValueError(f"`mode` must be one of {MODES}. Received: mode={mode!r}")
+        check_choice("mode", mode, MODES)
         super().__init__(**kwargs)
         self.encoder_state_sizes = [list(layer) for layer in encoder_state_sizes]
         self.decoder_state_sizes = [list(layer) for layer in decoder_state_sizes]

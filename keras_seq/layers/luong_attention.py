@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seq.checks import check_choice
 from keras_seq.layers.attention_base import Attention
 
 SCORES = ("dot", "general")
@@ -43,8 +44,7 @@ class LuongAttention(Attention):
     """
 
     def __init__(self, score="general", **kwargs):
-        if score not in SCORES:
-            raise ValueError(f"`score` must be one of {SCORES}. Received: score={score!r}")
+        check_choice("score", score, SCORES)
         super().__init__(**kwargs)
         self.score_name = score
         self.memory_projection = None

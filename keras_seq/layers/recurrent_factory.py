@@ -1,8 +1,8 @@
-"""Builds Keras recurrent layers from a cell name, and checks what a wrapper receives."""
+"""Builds Keras recurrent layers from a cell name."""
 
 import keras
 
-from keras_seq.checks import check_positive_int
+from keras_seq.checks import check_choice, check_positive_int
 
 CELL_TYPES = {
     "lstm": keras.layers.LSTM,
@@ -32,20 +32,6 @@ def recurrent_layer(cell, units, *, name=None, **kwargs):
     >>> type(layer).__name__
     'GRU'
     """
-    cell_type = CELL_TYPES.get(cell)
-    if cell_type is None:
-        raise ValueError(f"`cell` must be one of {sorted(CELL_TYPES)}. Received: cell={cell!r}")
+    check_choice("cell", cell, CELL_TYPES)
     check_positive_int("units", units)
-    return cell_type(units, name=name, **kwargs)
-
-
-def check_recurrent(argument, layer, allow_bidirectional):
-    """Raises a TypeError unless `layer` is a Keras recurrent layer (or a bidirectional one)."""
-    if isinstance(layer, keras.layers.RNN):
-        return
-    if allow_bidirectional and isinstance(layer, keras.layers.Bidirectional):
-        return
-    expected = "a keras.layers.RNN (LSTM, GRU, SimpleRNN)"
-    if allow_bidirectional:
-        expected += " or a Bidirectional wrapper of one"
-    raise TypeError(f"`{argument}` must be {expected}. Received: {argument}={layer!r}")
+    return CELL_TYPES[cell](units, name=name, **kwargs)

@@ -5,8 +5,16 @@ import copy
 import keras
 from keras import ops
 
-from keras_seq.checks import check_features, check_positive_int, check_rate
-from keras_seq.layers.recurrent_factory import check_recurrent
+from keras_seq.checks import (
+    check_features,
+    check_positive_int,
+    check_rate,
+    check_recurrent,
+    check_shape,
+)
+
+# The layout of the sequences that `Stacked` and `Bidirectional` read.
+SEQUENCE_DIMS = ("batch_size", "timesteps", "input_dim")
 
 
 def _clone_recurrent(layer, name, return_sequences):
@@ -29,31 +37,6 @@ def _clone_recurrent(layer, name, return_sequences):
         if hasattr(original, "use_cudnn"):
             copied.use_cudnn = original.use_cudnn
     return clone
-
-
-def check_sequence_shape(argument, shape):
-    """Raises a ValueError unless `shape` is `(batch_size, timesteps, features)`.
-
-    The shape-only half of `check_sequences`, for `build`, which sees no tensor.
-    """
-    shape = tuple(shape)
-    if len(shape) != 3:
-        raise ValueError(
-            f"`{argument}` must have shape (batch_size, timesteps, input_dim). "
-            f"Received: {argument} with shape {shape}"
-        )
-
-
-def check_sequences(argument, sequences, input_dim):
-    """Checks a float dtype, rank 3 and, when `input_dim` (the feature size the layer
-    was built with) is known, the last dimension."""
-    features = sequences.shape[-1] if len(sequences.shape) else None
-    check_features(argument, sequences, features, rank=3)
-    if input_dim is not None and features is not None and features != input_dim:
-        raise ValueError(
-            f"`{argument}` must have {input_dim} features, the size this layer was built "
-            f"with. Received: {argument} with shape {tuple(sequences.shape)}"
-        )
 
 
 def _without_sharing_ids(config):
@@ -168,7 +151,7 @@ class Stacked(keras.layers.Layer):
         self._input_dim = None
 
     def build(self, inputs_shape, initial_state_shape=None):
-        check_sequence_shape("inputs", inputs_shape)
+        check_shape("inputs", inputs_shape, SEQUENCE_DIMS)
         shape = tuple(inputs_shape)
         self._input_dim = shape[-1]
         for layer in self.recurrent_layers:
@@ -178,7 +161,7 @@ class Stacked(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
-        check_sequences("inputs", inputs, self._input_dim)
+        check_features("inputs", inputs, self._input_dim, rank=3)
         if initial_state is not None and len(initial_state) != self.num_layers:
             raise ValueError(
                 f"`initial_state` must have one entry per layer ({self.num_layers}). "

@@ -2,6 +2,7 @@
 
 import math
 
+from keras_seq.checks import check_choice, check_float
 from keras_seq.metrics.bleu_score import BleuScore
 
 # Default smoothing values, as in sacrebleu (Chen and Cherry, 2014): only "floor" and
@@ -12,21 +13,9 @@ SMOOTH_DEFAULTS = {"exp": None, "floor": 0.1, "add-k": 1, "none": None}
 LOG_ZERO = -9999999999
 
 
-def check_max_order(max_order):
-    """Raises unless `max_order` is an int >= 1."""
-    if isinstance(max_order, bool) or not isinstance(max_order, int):
-        raise TypeError(f"`max_order` must be an int >= 1. Received: max_order={max_order!r}")
-    if max_order < 1:
-        raise ValueError(f"`max_order` must be an int >= 1. Received: max_order={max_order!r}")
-
-
 def check_smoothing(smooth, smooth_value):
     """Validates a smoothing method and returns its value (the default when `None`)."""
-    if not isinstance(smooth, str) or smooth not in SMOOTH_DEFAULTS:
-        raise ValueError(
-            f"`smooth` must be one of {list(SMOOTH_DEFAULTS)}. Received: smooth={smooth!r}"
-        )
-    default = SMOOTH_DEFAULTS[smooth]
+    default = SMOOTH_DEFAULTS[check_choice("smooth", smooth, SMOOTH_DEFAULTS)]
     if smooth_value is None:
         return default
     if default is None:
@@ -34,14 +23,7 @@ def check_smoothing(smooth, smooth_value):
             f"`smooth_value` is only used by the 'floor' and 'add-k' methods, not by "
             f"smooth={smooth!r}; leave it None. Received: smooth_value={smooth_value!r}"
         )
-    if isinstance(smooth_value, bool) or not isinstance(smooth_value, (int, float)):
-        raise TypeError(
-            f"`smooth_value` must be a number >= 0. Received: smooth_value={smooth_value!r}"
-        )
-    if not (math.isfinite(smooth_value) and smooth_value >= 0):
-        raise ValueError(
-            f"`smooth_value` must be a number >= 0. Received: smooth_value={smooth_value!r}"
-        )
+    check_float("smooth_value", smooth_value, low=0.0, expected="a number >= 0")
     return smooth_value
 
 

@@ -1,11 +1,10 @@
 """`Bleu`: corpus BLEU on token ids as a stateful Keras metric."""
 
-import operator
-
 import keras
 import tensorflow as tf
 
-from keras_seq.metrics._scoring import LOG_ZERO, check_max_order, check_smoothing
+from keras_seq.checks import check_dtype, check_int, check_positive_int
+from keras_seq.metrics._scoring import LOG_ZERO, check_smoothing
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -105,14 +104,14 @@ class Bleu(keras.metrics.Metric):
         dtype=None,
     ):
         super().__init__(name=name, dtype=dtype)
-        check_max_order(max_order)
+        check_positive_int("max_order", max_order)
         self._smooth_value = check_smoothing(smooth, smooth_value)
         if not keras.backend.is_float_dtype(self.dtype):
             raise ValueError(f"`dtype` must be a float dtype. Received: dtype={dtype!r}")
         self.max_order = max_order
-        self.pad_id = _check_id(pad_id, "pad_id")
-        self.start_id = _check_id(start_id, "start_id")
-        self.end_id = _check_id(end_id, "end_id")
+        self.pad_id = check_int("pad_id", pad_id, allow_none=True)
+        self.start_id = check_int("start_id", start_id, allow_none=True)
+        self.end_id = check_int("end_id", end_id, allow_none=True)
         self.smooth = smooth
         self.smooth_value = smooth_value
         self._matches = self.add_variable(
@@ -187,7 +186,7 @@ class Bleu(keras.metrics.Metric):
                     f"`{name}` must be a (batch_size, timesteps) ragged tensor. "
                     f"Received: {name}.shape={ids.shape}"
                 )
-            _check_int(ids.dtype, name)
+            _check_id_dtype(name, ids.dtype)
             dense = ids.to_tensor()
             present = tf.sequence_mask(ids.row_lengths(), maxlen=tf.shape(dense)[1])
         else:
@@ -207,8 +206,7 @@ class Bleu(keras.metrics.Metric):
                     )
                     + f". Received: {name}.shape={tuple(dense.shape)}"
                 )
-            if not dense.dtype.is_floating:
-                _check_int(dense.dtype, name)
+            _check_id_dtype(name, dense.dtype)
             present = tf.ones_like(dense, dtype="bool")
         if weighted is not None:
             present = present & _align_weights(weighted, dense, name)
@@ -227,17 +225,6 @@ class Bleu(keras.metrics.Metric):
         order = tf.argsort(tf.where(keep, positions, positions + timesteps), axis=1)
         compact = tf.gather(dense, order, batch_dims=1)
         return compact, tf.reduce_sum(tf.cast(keep, "int32"), axis=1)
-
-
-def _check_id(value, name):
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be an int or None. Received: {name}={value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"`{name}` must be an int or None. Received: {name}={value!r}") from None
 
 
 def _weighted_positions(sample_weight):
@@ -278,11 +265,9 @@ def _align_weights(weighted, dense, name):
     return tf.broadcast_to(weighted, tf.shape(dense)[:2])
 
 
-def _check_int(dtype, name):
-    if not (dtype.is_integer or dtype.is_floating):
-        raise TypeError(
-            f"`{name}` must hold integer token ids. Received: {name}.dtype={dtype.name}"
-        )
+def _check_id_dtype(name, dtype):
+    """Ids may be integers or whole-valued floats; `_clean` casts them to int64."""
+    check_dtype(name, dtype, ("int", "float"), "integer token ids")
 
 
 def _ngram_statistics(hyp, hyp_len, ref, ref_len, max_order):

@@ -2,7 +2,8 @@
 
 from collections import Counter
 
-from keras_seq.metrics._scoring import bleu_from_statistics, check_max_order, check_smoothing
+from keras_seq.checks import check_bool, check_choice, check_positive_int
+from keras_seq.metrics._scoring import bleu_from_statistics, check_smoothing
 from keras_seq.metrics._tokenizers import TOKENIZERS
 from keras_seq.version import __version__
 
@@ -122,18 +123,11 @@ def corpus_bleu(
         - [Chen and Cherry, 2014, A Systematic Comparison of Smoothing Techniques for
           Sentence-Level BLEU](https://aclanthology.org/W14-3346/)
     """
-    check_max_order(max_order)
+    check_positive_int("max_order", max_order)
     smooth_value = check_smoothing(smooth, smooth_value)
-    if not isinstance(tokenize, str) or tokenize not in TOKENIZERS:
-        raise ValueError(
-            f"`tokenize` must be one of {sorted(TOKENIZERS)}. Received: tokenize={tokenize!r}"
-        )
-    if not isinstance(lowercase, bool):
-        raise TypeError(f"`lowercase` must be a bool. Received: lowercase={lowercase!r}")
-    if not isinstance(effective_order, bool):
-        raise TypeError(
-            f"`effective_order` must be a bool. Received: effective_order={effective_order!r}"
-        )
+    check_choice("tokenize", tokenize, sorted(TOKENIZERS))
+    check_bool("lowercase", lowercase)
+    check_bool("effective_order", effective_order)
     hypotheses = _as_list(hypotheses, "hypotheses")
     references = _as_list(references, "references")
     if not hypotheses:

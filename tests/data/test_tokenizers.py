@@ -42,6 +42,8 @@ TOKENIZERS = {
 
 
 def text(tensor):
+    """The str of a string tensor returned in graph mode (eager `decode` returns str)."""
+    assert isinstance(tensor, tf.Tensor) and tensor.dtype == tf.string
     return [t.decode("utf-8") for t in np.asarray(tensor).ravel()]
 
 
@@ -53,7 +55,7 @@ def adapted(request):
 
 
 def test_round_trip_on_english_french_german(adapted):
-    assert text(adapted.decode(adapted.encode(ALL))) == ALL
+    assert adapted.decode(adapted.encode(ALL)) == ALL
 
 
 def test_french_typographic_spaces_are_normalised_and_dropped_before_marks():
@@ -61,7 +63,7 @@ def test_french_typographic_spaces_are_normalised_and_dropped_before_marks():
     tokenizer.adapt(["Cours\u202f!", "Qui est-ce\u00a0?"])
     ids = tokenizer.encode(["Cours\u202f!", "Cours !", "Cours!"])
     assert np.array_equal(ids[0], ids[1]) and np.array_equal(ids[1], ids[2])
-    assert text(tokenizer.decode(ids)) == ["Cours!"] * 3
+    assert tokenizer.decode(ids) == ["Cours!"] * 3
 
 
 def test_accents_and_case_are_kept_unless_lowercase():
@@ -71,7 +73,7 @@ def test_accents_and_case_are_kept_unless_lowercase():
     lowered = WordTokenizer(lowercase=True)
     lowered.adapt(["Élève À Noël"])
     assert {"élève", "à", "noël"} <= set(lowered.get_vocabulary())
-    assert text(lowered.decode(lowered.encode("ÉLÈVE à NOËL"))) == ["élève à noël"]
+    assert lowered.decode(lowered.encode(["ÉLÈVE à NOËL"])) == ["élève à noël"]
 
 
 def test_punctuation_and_clitics_are_separate_tokens():
@@ -88,7 +90,7 @@ def test_punctuation_and_clitics_are_separate_tokens():
 def test_word_round_trip_on_generated_sentences(sentences):
     tokenizer = WordTokenizer()
     tokenizer.adapt(sentences)
-    assert text(tokenizer.decode(tokenizer.encode(sentences))) == sentences
+    assert tokenizer.decode(tokenizer.encode(sentences)) == sentences
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,7 +98,7 @@ def test_word_round_trip_on_generated_sentences(sentences):
 def test_subword_round_trip_on_generated_sentences(sentences):
     tokenizer = SubwordTokenizer(max_tokens=2000)
     tokenizer.adapt(sentences)
-    assert text(tokenizer.decode(tokenizer.encode(sentences))) == sentences
+    assert tokenizer.decode(tokenizer.encode(sentences)) == sentences
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -107,7 +109,7 @@ def test_char_round_trip_on_any_text_up_to_whitespace(raw):
     normalised = [" ".join("".join(c if c.isprintable() else " " for c in s).split()) for s in raw]
     # Python's split and RE2's [\s\pZ] agree on printable text; control characters aside.
     tokenizer.adapt(normalised)
-    assert text(tokenizer.decode(tokenizer.encode(normalised))) == normalised
+    assert tokenizer.decode(tokenizer.encode(normalised)) == normalised
 
 
 @pytest.mark.parametrize("name", sorted(TOKENIZERS))
@@ -144,7 +146,7 @@ def test_unknown_words_map_to_unknown_id():
     tokenizer.adapt(["the cat sat."])
     ids = tokenizer.encode("the dog sat.").numpy().tolist()
     assert ids == [tokenizer.token_to_id("the"), 3, tokenizer.token_to_id("sat"), 4, 2]
-    assert text(tokenizer.decode(ids)) == ["the [UNK] sat."]
+    assert tokenizer.decode(ids) == "the [UNK] sat."
     chars = CharTokenizer()
     chars.adapt(["abc"])
     assert chars.encode("abz").numpy().tolist() == [
@@ -159,8 +161,8 @@ def test_decode_drops_everything_after_the_first_end_and_pad_start():
     tokenizer = WordTokenizer(vocabulary=["hello", "world", "."])
     hello, world, dot = 4, 5, 6
     ids = [[1, hello, 0, world, 2, dot, dot], [hello, world, dot, 0, 0, 0, 0]]
-    assert text(tokenizer.decode(ids)) == ["hello world", "hello world."]
-    assert text(tokenizer.decode([1, 2, hello])) == [""]
+    assert tokenizer.decode(ids) == ["hello world", "hello world."]
+    assert tokenizer.decode([1, 2, hello]) == ""
 
 
 def test_max_tokens_and_min_frequency_limit_the_vocabulary():
@@ -220,7 +222,9 @@ def test_encode_decode_inside_tf_function_and_saved_model(adapted, tmp_path):
     encode = tf.function(lambda texts: adapted.encode(texts))
     decode = tf.function(lambda ids: adapted.decode(ids))
     np.testing.assert_array_equal(encode(tf.constant(ALL)), eager_ids)
-    assert text(decode(eager_ids)) == text(eager_texts)
+    assert eager_texts == ALL
+    assert text(decode(eager_ids)) == eager_texts
+    assert text(tf.function(lambda row: adapted.decode(row))(eager_ids[0])) == ALL[:1]
 
     class Module(tf.Module):
         def __init__(self, tokenizer):
@@ -253,7 +257,7 @@ def test_scalar_and_column_inputs():
     tokenizer.adapt(["a b c"])
     single = tokenizer.encode("a b")
     assert single.shape == (3,)
-    assert tokenizer.decode(single).numpy() == b"a b"
+    assert tokenizer.decode(single) == "a b"
     column = tokenizer.encode(np.array([["a"], ["b c"]]))
     assert column.shape == (2, 3)
 
@@ -273,18 +277,49 @@ def test_bad_input_is_reported():
         tokenizer.encode(tf.constant([1, 2]))
     with pytest.raises(ValueError, match="must not be empty"):
         tokenizer.encode([])
-    with pytest.raises(ValueError, match="Received: id 99"):
+    with pytest.raises(ValueError, match=r"\[0, 6\).*Received: ids from 4 to 99"):
         tokenizer.decode([[4, 99]])
-    with pytest.raises(TypeError, match="integer token ids"):
+    with pytest.raises(TypeError, match="integer token ids.*dtype float64"):
         tokenizer.decode([[0.5]])
-    with pytest.raises(ValueError, match="max_tokens"):
+    with pytest.raises(TypeError, match="integer token ids.*dtype string"):
+        tokenizer.decode(tf.constant([["a"]]))
+    with pytest.raises(ValueError, match=r"\(batch_size, timesteps\).*shape \(1, 1, 1\)"):
+        tokenizer.decode([[[4]]])
+    with pytest.raises(ValueError, match="max_tokens=2"):
         WordTokenizer(max_tokens=2)
-    with pytest.raises(TypeError, match="lowercase"):
+    with pytest.raises(TypeError, match="min_frequency=1.0"):
+        WordTokenizer(min_frequency=1.0)
+    with pytest.raises(TypeError, match="lowercase='yes'"):
         WordTokenizer(lowercase="yes")
+    with pytest.raises(TypeError, match=r"vocabulary\[1\]=3"):
+        WordTokenizer(vocabulary=["a", 3])
+    with pytest.raises(TypeError, match="vocabulary='abc'"):
+        WordTokenizer(vocabulary="abc")
     with pytest.raises(ValueError, match="reserved tokens"):
         WordTokenizer(vocabulary=["a", "[END]"])
     with pytest.raises(TypeError, match="list of strings"):
         CharTokenizer().adapt([["a", "b"]])
+
+
+def test_eager_decode_returns_python_str_like_keras_hub_detokenize():
+    tokenizer = WordTokenizer(vocabulary=["a", "b"])
+    batch = tokenizer.decode(np.array([[4, 5, 2], [5, 0, 0]], "int64"))
+    assert batch == ["a b", "b"] and all(type(t) is str for t in batch)
+    assert tokenizer.decode(tf.constant([5, 4])) == "b a"
+    assert tokenizer.decode(tf.ragged.constant([[4], [5, 4]])) == ["a", "b a"]
+    assert tokenizer.decode(np.zeros((0, 3), "int32")) == []
+
+
+def test_encode_returns_int32_ids_of_the_documented_shapes():
+    tokenizer = WordTokenizer(vocabulary=["a", "b"])
+    batch = tokenizer.encode(["a b", "b"])
+    assert isinstance(batch, tf.Tensor) and batch.dtype == tf.int32
+    assert batch.numpy().tolist() == [[4, 5, 2], [5, 2, 0]]
+    single = tokenizer.encode("a", add_start=True)
+    assert single.dtype == tf.int32 and single.numpy().tolist() == [1, 4, 2]
+    ragged = tokenizer.encode(["a b", "b"], ragged=True)
+    assert isinstance(ragged, tf.RaggedTensor) and ragged.dtype == tf.int32
+    assert ragged.to_list() == [[4, 5, 2], [5, 2]]
 
 
 def test_out_of_range_ids_in_a_graph_decode_as_unknown():

@@ -100,14 +100,17 @@ def test_standard_checks(encoder_sizes, decoder_sizes, mode, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, kwargs, match",
+    "args, kwargs, error, match",
     [
-        (([[4]], [[4]]), {"mode": "copy"}, "mode='copy'"),
-        (([[4]], [[6]]), {"mode": "identity"}, "encoder size 4 for decoder size 6"),
-        (([4], [[4]]), {}, "encoder_state_sizes"),
-        (([[4]], []), {}, "decoder_state_sizes"),
+        (([[4]], [[4]]), {"mode": "copy"}, ValueError, "mode='copy'"),
+        (([[4]], [[6]]), {"mode": "identity"}, ValueError, "encoder size 4 for decoder size 6"),
+        (([4], [[4]]), {}, TypeError, r"encoder_state_sizes\[0\]=4"),
+        (([[4]], []), {}, ValueError, r"decoder_state_sizes=\[\]"),
+        (([[4]], [[]]), {}, ValueError, r"decoder_state_sizes\[0\]=\[\]"),
+        (([[4, 0]], [[4]]), {}, ValueError, r"encoder_state_sizes\[0\]\[1\]=0"),
+        (([[4]], [[4.0]]), {}, TypeError, r"decoder_state_sizes\[0\]\[0\]=4.0"),
     ],
 )
-def test_bad_arguments(args, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
         Bridge(*args, **kwargs)
