@@ -77,6 +77,21 @@ def check_rate(name, value):
     )
 
 
+def check_unset(name, value, applies_to):
+    """Raises if `value`, an argument that only applies to `applies_to`, is set.
+
+    Example:
+    >>> check_unset("mask_value", 0.0, "feature sources")
+    Traceback (most recent call last):
+    ...
+    ValueError: Argument `mask_value` only applies to feature sources. Received: mask_value=0.0
+    """
+    if value is not None:
+        raise ValueError(
+            f"Argument `{name}` only applies to {applies_to}. Received: {name}={value!r}"
+        )
+
+
 def check_token_ids(name, ids, vocab_size):
     """Checks rank and dtype of a `(batch_size, timesteps)` id tensor, and its range when eager.
 
@@ -107,10 +122,22 @@ def check_id_range(name, ids, vocab_size, *, low=0):
 def check_ids_shape(name, shape):
     """Checks that an id tensor's shape is `(batch_size, timesteps)`; `build` sees only
     the shape."""
-    if len(shape) != 2:
+    check_rank(name, shape, ("batch_size", "timesteps"))
+
+
+def check_rank(name, shape, dims):
+    """Raises unless `shape` has one dimension per name in `dims`.
+
+    Example:
+    >>> check_rank("inputs", (3, 4), ("batch_size",))
+    Traceback (most recent call last):
+    ...
+    ValueError: `inputs` must have shape (batch_size,). Received: inputs with shape (3, 4)
+    """
+    if len(shape) != len(dims):
+        expected = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
         raise ValueError(
-            f"`{name}` must have shape (batch_size, timesteps). "
-            f"Received: {name} with shape {tuple(shape)}"
+            f"`{name}` must have shape {expected}. Received: {name} with shape {tuple(shape)}"
         )
 
 

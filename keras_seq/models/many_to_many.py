@@ -1,7 +1,6 @@
 """Sequence → one output per step (aligned): tagging, per-step forecasting."""
 
 import keras
-from keras import ops
 
 from keras_seq.models.recurrent_model import RecurrentModel
 
@@ -52,8 +51,5 @@ class ManyToMany(RecurrentModel):
     return_sequences = True
 
     def compute_mask(self, inputs, mask=None):
-        if self.embedding is not None:
-            return ops.not_equal(inputs, 0)
-        if self.mask_value is not None:
-            return ops.any(ops.not_equal(inputs, self.mask_value), axis=-1)
-        return None
+        memory_mask, _ = self.encoder.compute_mask(inputs)
+        return memory_mask
