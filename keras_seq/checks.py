@@ -212,9 +212,24 @@ def check_shape(name, shape, dims):
     ValueError: `ids` must have shape (batch_size, timesteps). Received: ids with shape (2,)
     """
     if len(shape) != len(dims):
+        expected = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
         raise ValueError(
-            f"`{name}` must have shape ({', '.join(dims)}). "
-            f"Received: {name} with shape {tuple(shape)}"
+            f"`{name}` must have shape {expected}. Received: {name} with shape {tuple(shape)}"
+        )
+
+
+def check_unset(name, value, applies_to):
+    """Raises if `value`, an argument that only applies to `applies_to`, is set.
+
+    Example:
+    >>> check_unset("mask_value", 0.0, "feature sources")
+    Traceback (most recent call last):
+    ...
+    ValueError: Argument `mask_value` only applies to feature sources. Received: mask_value=0.0
+    """
+    if value is not None:
+        raise ValueError(
+            f"Argument `{name}` only applies to {applies_to}. Received: {name}={value!r}"
         )
 
 

@@ -131,3 +131,33 @@ def test_mkdocs_build_strict(tmp_path):
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+
+
+def test_readme_quick_start_runs_and_its_export_serves_any_length(tmp_path, monkeypatch):
+    """The README's Quick start runs as written, and its SavedModel takes what its comment
+    says: ids of any length, int32 or int64."""
+    import numpy as np
+    import tensorflow as tf
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = _PYTHON_BLOCK.findall(quick_start)
+    assert blocks, "README.md's Quick start has no ```python block"
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__readme__"}
+    try:
+        for code in blocks:
+            exec(compile(code, "README.md (Quick start)", "exec"), namespace)
+        model = namespace["model"]
+        reloaded = tf.saved_model.load("classifier_savedmodel")  # keep: it owns the variables
+        ids = np.array([[3, 4, 5, 6, 7, 8, 1], [2, 9, 0, 0, 0, 0, 0]])
+        for dtype in ("int32", "int64"):
+            for batch in (ids, ids[:, :3]):
+                np.testing.assert_allclose(
+                    reloaded.serve(batch.astype(dtype)).numpy(),
+                    model.predict(batch, verbose=0),
+                    atol=1e-5,
+                )
+    finally:
+        namespace.clear()
+        keras.utils.clear_session()

@@ -1,5 +1,9 @@
 """`model.export(path)`: the reloaded SavedModel's `serve` gives the model's own outputs."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -105,3 +109,99 @@ def test_export_without_a_signature_takes_int_ids_of_any_length(name, tmp_path):
         model, conditions = one_to_many(name)
         shorter = (conditions, DECODER_INPUT[:, :2])
     assert_serves_like(model, tmp_path / name, [(conditions, DECODER_INPUT), shorter])
+
+
+SERVE_SCRIPT = """
+import sys
+import numpy as np
+import tensorflow as tf
+
+inputs = np.load(sys.argv[1])
+loaded = {}  # keep references: a loaded SavedModel owns its variables
+outputs = {}
+for key in inputs.files:
+    name = key.split("/")[0]
+    if name not in loaded:
+        loaded[name] = tf.saved_model.load(sys.argv[2] + "/" + name)
+    outputs[key] = loaded[name].serve(inputs[key]).numpy()
+np.savez(sys.argv[3], **outputs)
+"""
+
+
+def recurrent_models():
+    """(name, model, input of length 3, input of length 7) for every recurrent topology."""
+    random = np.random.RandomState(2)
+    ids3, ids7 = random.randint(1, 12, (2, 3)), random.randint(0, 12, (3, 7))
+    ids7[:, 0] = 1  # right padding only
+    features3, features7 = random.randn(2, 3, 5), random.randn(3, 7, 5)
+    token_kwargs = {"vocab_size": 12, "units": 4, "bidirectional": True, "num_outputs": 3}
+    feature_kwargs = {"input_dim": 5, "units": 4, "num_outputs": 1, "head": "linear"}
+    return [
+        ("many_to_one", ks.models.ManyToOne(**token_kwargs), ids3, ids7),
+        ("many_to_many", ks.models.ManyToMany(**token_kwargs), ids3, ids7),
+        ("one_to_one", ks.models.OneToOne(**token_kwargs), ids3[:, 0], ids7[:, 0]),
+        ("many_to_one_features", ks.models.ManyToOne(**feature_kwargs), features3, features7),
+        (
+            "one_to_one_features",
+            ks.models.OneToOne(**feature_kwargs),
+            features3[:, 0],
+            features7[:, 0],
+        ),
+    ]
+
+
+def test_recurrent_models_serve_any_length_and_int64_ids(tmp_path):
+    """A plain `export()` serves, in a fresh process, lengths other than the first call's,
+    and token ids as int32 or int64."""
+    inputs, expected = {}, {}
+    for name, model, short, long in recurrent_models():
+        model(short[:1].astype("int32" if model.vocab_size else "float32"))  # builds at length 3
+        model.export(str(tmp_path / name), verbose=False)
+        dtypes = ("int32", "int64") if model.vocab_size else ("float32",)
+        for dtype in dtypes:
+            for length, values in (("3", short), ("7", long)):
+                key = f"{name}/{dtype}/{length}"
+                inputs[key] = values.astype(dtype)
+                expected[key] = model.predict(values.astype(dtype), verbose=0)
+    np.savez(tmp_path / "inputs.npz", **inputs)
+    served_path = tmp_path / "served.npz"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SERVE_SCRIPT,
+            str(tmp_path / "inputs.npz"),
+            str(tmp_path),
+            str(served_path),
+        ],
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300,
+    )
+    served = np.load(served_path)
+    assert sorted(served.files) == sorted(expected)
+    for key, values in expected.items():
+        np.testing.assert_allclose(served[key], values, atol=1e-5, err_msg=key)
+
+
+def test_saved_model_cli_lists_both_id_dtypes(tmp_path):
+    model = ks.models.ManyToOne(vocab_size=12, units=4, num_outputs=3)
+    model(SOURCE)
+    model.export(str(tmp_path / "model"), verbose=False)
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    shown = subprocess.run(
+        [cli, "show", "--dir", str(tmp_path / "model"), "--all"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300,
+    ).stdout
+    # TF Serving's signatures: int32 ids of any batch size and length.
+    for signature in ("serve", "serving_default"):
+        section = shown.split(f"signature_def['{signature}']:")[1].split("signature_def[")[0]
+        assert "dtype: DT_INT32" in section and "shape: (-1, -1)" in section
+    # `serve` itself (tf.saved_model.load) has one traced function per id dtype.
+    functions = shown.split("Concrete Functions:")[1]
+    for dtype in ("int32", "int64"):
+        assert f"TensorSpec(shape=(None, None), dtype=tf.{dtype}, name='inputs')" in functions

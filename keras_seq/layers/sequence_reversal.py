@@ -13,7 +13,8 @@ def reverse_padded(sequences, mask):
     Args:
         sequences: tensor of shape `(batch_size, timesteps, ...)`.
         mask: bool tensor of shape `(batch_size, timesteps)`, True at real steps,
-            which must come first in each row.
+            which must come first in each row; or None when every step is real
+            (the whole sequence is reversed).
 
     Returns:
         A tensor like `sequences`.
@@ -24,6 +25,8 @@ def reverse_padded(sequences, mask):
     >>> ops.convert_to_numpy(reverse_padded(ids, ids != 0)).tolist()
     [[3, 2, 1, 0, 0]]
     """
+    if mask is None:
+        return ops.flip(sequences, axis=1)
     timesteps = ops.shape(sequences)[1]
     lengths = ops.sum(ops.cast(mask, "int32"), axis=1, keepdims=True)
     positions = ops.expand_dims(ops.arange(timesteps, dtype="int32"), 0)

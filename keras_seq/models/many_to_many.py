@@ -1,7 +1,6 @@
 """Sequence → one output per step (aligned): tagging, per-step forecasting."""
 
 import keras
-from keras import ops
 
 from keras_seq.models.recurrent_model import RecurrentModel
 
@@ -18,6 +17,10 @@ class ManyToMany(RecurrentModel):
     cuDNN: the defaults keep Keras's cuDNN-eligible LSTM/GRU configuration; the
     `"rnn"` cell has no fused kernel, and a masked batch must be right-padded.
 
+    The recurrent part is a `keras_seq.layers.RNNEncoder` (`model.encoder`).
+    `model.export(path)` serves inputs of any batch size and length, token ids
+    as int32 or int64.
+
     Args:
         vocab_size: int or None. Number of token ids, padding included.
         embedding_dim: int or None. Embedding size. Defaults to `units`.
@@ -26,8 +29,8 @@ class ManyToMany(RecurrentModel):
         cell: str. `"lstm"`, `"gru"` or `"rnn"`. Defaults to `"lstm"`.
         num_layers: int. Number of stacked layers. Defaults to `1`.
         bidirectional: bool. Read in both directions. Defaults to `False`.
-        dropout: float. Dropout between layers and before the head. Defaults to
-            `0.0`.
+        dropout: float. Dropout on the token embeddings, between layers and before
+            the head. Defaults to `0.0`.
         residual: bool. Residual connections between layers. Defaults to `False`.
         num_outputs: int. Number of tags (or targets) per step. Defaults to `1`.
         head: str or None. Output activation: `"softmax"` (classes, with a sparse
@@ -52,8 +55,5 @@ class ManyToMany(RecurrentModel):
     return_sequences = True
 
     def compute_mask(self, inputs, mask=None):
-        if self.embedding is not None:
-            return ops.not_equal(inputs, 0)
-        if self.mask_value is not None:
-            return ops.any(ops.not_equal(inputs, self.mask_value), axis=-1)
-        return None
+        memory_mask, _ = self.encoder.compute_mask(inputs)
+        return memory_mask

@@ -17,6 +17,10 @@ class ManyToOne(RecurrentModel):
     cuDNN: the defaults keep Keras's cuDNN-eligible LSTM/GRU configuration; the
     `"rnn"` cell has no fused kernel, and a masked batch must be right-padded.
 
+    The recurrent part is a `keras_seq.layers.RNNEncoder` (`model.encoder`).
+    `model.export(path)` serves inputs of any batch size and length, token ids
+    as int32 or int64.
+
     Args:
         vocab_size: int or None. Number of token ids, padding included; set it for
             token inputs of shape `(batch_size, timesteps)`.
@@ -29,8 +33,8 @@ class ManyToOne(RecurrentModel):
         cell: str. `"lstm"`, `"gru"` or `"rnn"` (SimpleRNN). Defaults to `"lstm"`.
         num_layers: int. Number of stacked layers. Defaults to `1`.
         bidirectional: bool. Read in both directions. Defaults to `False`.
-        dropout: float. Dropout between layers and before the head. Defaults to
-            `0.0`.
+        dropout: float. Dropout on the token embeddings, between layers and before
+            the head. Defaults to `0.0`.
         residual: bool. Residual connections between layers. Defaults to `False`.
         num_outputs: int. Number of classes (or regression targets). Defaults to
             `1`.

@@ -14,6 +14,9 @@ class OneToOne(RecurrentModel):
     recur over). It shares every option with the other topologies, which makes it a
     baseline with the same capacity: a task that needs memory should beat it.
 
+    The recurrent part is a `keras_seq.layers.RNNEncoder` (`model.encoder`).
+    `model.export(path)` serves batches of any size, token ids as int32 or int64.
+
     Args:
         vocab_size: int or None. For token id inputs of shape `(batch_size,)`.
         embedding_dim: int or None. Embedding size. Defaults to `units`.
@@ -23,8 +26,8 @@ class OneToOne(RecurrentModel):
         num_layers: int. Number of stacked layers. Defaults to `1`.
         bidirectional: bool. Accepted for symmetry; on one step both directions see
             the same input. Defaults to `False`.
-        dropout: float. Dropout between layers and before the head. Defaults to
-            `0.0`.
+        dropout: float. Dropout on the token embeddings, between layers and before
+            the head. Defaults to `0.0`.
         residual: bool. Residual connections between layers. Defaults to `False`.
         num_outputs: int. Number of classes or targets. Defaults to `1`.
         head: str or None. Output activation: `"softmax"` (classes, with a sparse

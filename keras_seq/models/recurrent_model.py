@@ -3,19 +3,21 @@
 import keras
 from keras import ops
 
-from keras_seq.checks import check_features, check_positive_int, check_token_ids
-from keras_seq.layers.bidirectional import Bidirectional
-from keras_seq.layers.recurrent_factory import recurrent_layer
-from keras_seq.layers.stacked import Stacked
+from keras_seq.checks import check_features, check_positive_int, check_shape, check_token_ids
+from keras_seq.layers.rnn_encoder import RNNEncoder
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
 
 
 class RecurrentModel(keras.Model):
-    """Inputs (token ids or float features) → recurrent stack → dense head.
+    """Inputs (token ids or float features) → `RNNEncoder` → dense head.
 
-    Subclasses set `return_sequences` (one output per step, or one per sequence) and
-    `sequence_input` (False: a single step, as in OneToOne).
+    The encoder embeds token ids (or takes the features as they are, masking steps
+    equal to `mask_value`) and runs the (stacked, bidirectional) recurrent layers.
+    Subclasses set `return_sequences` (True: the head reads the encoder's memory,
+    one output per step; False: it reads the top layer's final output, taken at each
+    sequence's last real step) and `sequence_input` (False: a single step, as in
+    OneToOne).
     """
 
     return_sequences = False
@@ -37,12 +39,6 @@ class RecurrentModel(keras.Model):
         mask_value=None,
         **kwargs,
     ):
-        if (vocab_size is None) == (input_dim is None):
-            raise ValueError(
-                "Pass exactly one of `vocab_size` (token id inputs) and `input_dim` "
-                f"(float feature inputs). Received: vocab_size={vocab_size}, "
-                f"input_dim={input_dim}"
-            )
         check_positive_int("num_outputs", num_outputs)
         if head is None:
             head = "softmax" if num_outputs > 1 else "sigmoid"
@@ -53,13 +49,27 @@ class RecurrentModel(keras.Model):
                 "A softmax over one output is always 1: use head='sigmoid' (binary) or "
                 "num_outputs >= 2. Received: head='softmax', num_outputs=1"
             )
-        if vocab_size is not None:
-            check_positive_int("vocab_size", vocab_size)
-            embedding_dim = units if embedding_dim is None else embedding_dim
-            check_positive_int("embedding_dim", embedding_dim)
-        else:
-            check_positive_int("input_dim", input_dim)
+        check_positive_int("units", units)  # the default `embedding_dim`
+        if vocab_size is not None and embedding_dim is None:
+            embedding_dim = units
         super().__init__(**kwargs)
+        # The encoder checks vocab_size / input_dim (exactly one), embedding_dim,
+        # mask_value, cell, num_layers, dropout and state_merge.
+        self.encoder = RNNEncoder(
+            vocab_size,
+            embedding_dim,
+            units,
+            cell=cell,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            residual=residual,
+            input_dim=input_dim,
+            mask_value=mask_value,
+            name="encoder",
+        )
+        if vocab_size is not None:
+            self.autocast = False
         self.vocab_size = vocab_size
         self.embedding_dim = embedding_dim
         self.input_dim = input_dim
@@ -72,75 +82,91 @@ class RecurrentModel(keras.Model):
         self.num_outputs = num_outputs
         self.head = head
         self.mask_value = mask_value
-
-        self.embedding = None
-        if vocab_size is not None:
-            self.embedding = keras.layers.Embedding(
-                vocab_size, embedding_dim, mask_zero=True, name="embedding"
-            )
-            self.autocast = False
-        layer = recurrent_layer(cell, units, return_sequences=self.return_sequences)
-        if self.bidirectional:
-            layer = Bidirectional(layer)
-        self.recurrent = Stacked(
-            layer, num_layers, residual=residual, dropout=dropout, name="recurrent"
-        )
         self.output_dropout = keras.layers.Dropout(dropout) if dropout > 0 else None
         self.output_layer = keras.layers.Dense(num_outputs, activation=HEADS[head], name="output")
 
     @property
     def input_dtype(self):
-        # Token models take integer ids: this is the dtype `export()` gives the serving
-        # signature. Autocasting is off for them (see __init__), so a float input is
-        # not silently cast to ids but reported by `call`.
-        return "int32" if self.embedding is not None else super().input_dtype
+        # Token models take integer ids. Autocasting is off for them (see __init__), so
+        # a float input is not silently cast to ids but reported by `call`.
+        return "int32" if self.vocab_size is not None else super().input_dtype
 
-    @property
-    def feature_dim(self):
-        return self.embedding_dim if self.embedding is not None else self.input_dim
+    def _source_shape(self, inputs_shape):
+        """The shape of the encoder's source: a single step becomes a sequence of one.
 
-    def _sequence_shape(self, inputs_shape):
+        Only the batch and time dimensions are read; `call` checks the inputs.
+        """
         batch = inputs_shape[0]
         timesteps = inputs_shape[1] if self.sequence_input else 1
-        return (batch, timesteps, self.feature_dim)
+        return (
+            (batch, timesteps)
+            if self.vocab_size is not None
+            else (batch, timesteps, self.input_dim)
+        )
+
+    def _head_input_shape(self, inputs_shape):
+        memory_shape, state_shapes = self.encoder.compute_output_shape(
+            self._source_shape(inputs_shape)
+        )
+        # The top layer's final `h` is its output at each sequence's last real step.
+        return tuple(memory_shape if self.return_sequences else state_shapes[-1][0])
 
     def build(self, inputs_shape):
-        sequence_shape = self._sequence_shape(tuple(inputs_shape))
-        if self.embedding is not None:
-            self.embedding.build(sequence_shape[:2])
-        self.recurrent.build(sequence_shape)
-        self.output_layer.build(self.recurrent.compute_output_shape(sequence_shape))
+        self.encoder.build(self._source_shape(inputs_shape))
+        self.output_layer.build(self._head_input_shape(inputs_shape))
         self.built = True
 
-    def _embed(self, inputs):
-        """Returns `(sequence, mask)` for the recurrent stack, after checking the inputs."""
-        if self.embedding is not None:
-            if not self.sequence_input:
-                if len(inputs.shape) != 1:
-                    raise ValueError(
-                        "`inputs` must have shape (batch_size,) of token ids. "
-                        f"Received: inputs with shape {tuple(inputs.shape)}"
-                    )
-                inputs = ops.expand_dims(inputs, 1)
-            check_token_ids("inputs", inputs, self.vocab_size)
-            return self.embedding(inputs), ops.not_equal(inputs, 0)
-        check_features("inputs", inputs, self.input_dim, rank=3 if self.sequence_input else 2)
+    def _source(self, inputs):
+        """Checks `inputs` and returns them as the encoder's source sequence."""
+        if self.vocab_size is None:
+            check_features("inputs", inputs, self.input_dim, rank=3 if self.sequence_input else 2)
+            return inputs if self.sequence_input else ops.expand_dims(inputs, 1)
         if not self.sequence_input:
-            return ops.expand_dims(inputs, 1), None
-        if self.mask_value is None:
-            return inputs, None
-        return inputs, ops.any(ops.not_equal(inputs, self.mask_value), axis=-1)
+            check_shape("inputs", inputs.shape, ("batch_size",))
+            inputs = ops.expand_dims(inputs, 1)
+        check_token_ids("inputs", inputs, self.vocab_size)
+        return inputs
 
     def call(self, inputs, training=None):
-        sequence, mask = self._embed(inputs)
-        outputs = self.recurrent(sequence, mask=mask, training=training)
+        memory, states = self.encoder(self._source(inputs), training=training)
+        outputs = memory if self.return_sequences else states[-1][0]
         if self.output_dropout is not None:
             outputs = self.output_dropout(outputs, training=training)
         return self.output_layer(outputs)
 
+    def export(
+        self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs
+    ):
+        """Exports the model (`serve(inputs)`), by default for any batch and length.
+
+        Without an `input_signature`, `serve` takes inputs of any batch size and any
+        length (Keras alone would fix the first call's length): token ids of shape
+        `(batch_size, timesteps)` (`(batch_size,)` for OneToOne) as int32 or int64,
+        one traced function for each, or float32 features of shape `(batch_size,
+        timesteps, input_dim)` (`(batch_size, input_dim)` for OneToOne). The
+        SavedModel's `serving_default` signature (for TF Serving) is the int32 one.
+        Arguments as in `keras.Model.export`.
+        """
+        if input_signature is not None or format != "tf_saved_model":
+            return super().export(
+                filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
+            )
+        import tensorflow as tf  # export is TensorFlow-only
+
+        shape = (None, None) if self.sequence_input else (None,)
+        if self.vocab_size is None:
+            shape += (self.input_dim,)
+        dtypes = (tf.float32,) if self.vocab_size is None else (tf.int32, tf.int64)
+        serve = tf.function(self.__call__, autograph=False)
+        for dtype in dtypes:
+            serve.get_concrete_function(tf.TensorSpec(shape, dtype, name="inputs"))
+        archive = keras.export.ExportArchive()
+        archive.track(self)
+        archive.add_endpoint("serve", serve, **kwargs)
+        archive.write_out(filepath, verbose=True if verbose is None else verbose)
+
     def compute_output_shape(self, inputs_shape):
-        sequence_shape = self._sequence_shape(tuple(inputs_shape))
-        return self.recurrent.compute_output_shape(sequence_shape)[:-1] + (self.num_outputs,)
+        return self._head_input_shape(inputs_shape)[:-1] + (self.num_outputs,)
 
     def get_config(self):
         return {

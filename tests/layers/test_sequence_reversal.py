@@ -27,3 +27,9 @@ def test_feature_axes_move_with_their_step():
     result = ops.convert_to_numpy(reverse_padded(features, mask))
     np.testing.assert_array_equal(result[0], features[0][[1, 0, 2]])
     np.testing.assert_array_equal(result[1], features[1][::-1])
+
+
+def test_without_a_mask_every_step_is_real():
+    features = np.arange(2 * 3 * 2, dtype="float32").reshape(2, 3, 2)
+    result = ops.convert_to_numpy(reverse_padded(features, None))
+    np.testing.assert_array_equal(result, features[:, ::-1])

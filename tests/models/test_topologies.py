@@ -81,6 +81,15 @@ def test_feature_padding_is_invisible_with_mask_value():
     np.testing.assert_allclose(padded, outputs, atol=1e-6)
 
 
+def test_many_to_one_reads_the_output_at_the_last_real_step():
+    model = ManyToOne(vocab_size=12, units=4, num_layers=2, num_outputs=3)
+    outputs = model(IDS)
+    memory, _ = model.encoder(IDS)
+    last = (IDS != 0).sum(axis=1) - 1
+    expected = model.output_layer(keras.ops.convert_to_numpy(memory)[np.arange(len(IDS)), last])
+    assert_all_close(outputs, expected)
+
+
 def test_tagging_loss_ignores_padded_steps():
     model = ManyToMany(vocab_size=12, units=4, num_outputs=3)
     model.compile(loss="sparse_categorical_crossentropy")
@@ -92,9 +101,14 @@ def test_tagging_loss_ignores_padded_steps():
 
 
 @pytest.mark.parametrize("model_type", [OneToOne, ManyToOne, ManyToMany])
-def test_defaults_stay_on_the_cudnn_path(model_type):
-    model = model_type(vocab_size=12, units=4, num_layers=2, bidirectional=True)
-    model(IDS[:, 0] if model_type is OneToOne else IDS)
+@pytest.mark.parametrize("source", ["ids", "features"])
+def test_defaults_stay_on_the_cudnn_path(model_type, source):
+    inputs = IDS if source == "ids" else FEATURES
+    kwargs = {"vocab_size": 12} if source == "ids" else {"input_dim": 2, "mask_value": 0.0}
+    if model_type is OneToOne:
+        inputs, kwargs = inputs[:, 0], {**kwargs, "mask_value": None}
+    model = model_type(units=4, num_layers=2, bidirectional=True, **kwargs)
+    model(inputs)
     recurrent = [
         layer
         for layer in model._flatten_layers()
@@ -128,6 +142,9 @@ def test_cudnn_report_names_what_leaves_the_path():
         ({"vocab_size": 10, "head": "softmax"}, ValueError, "always 1"),
         ({"vocab_size": 10, "num_outputs": 0}, ValueError, "num_outputs=0"),
         ({"vocab_size": 10, "dropout": -0.1}, ValueError, "dropout=-0.1"),
+        ({"vocab_size": 10, "units": 0}, ValueError, "units=0"),
+        ({"vocab_size": 10, "mask_value": 0.0}, ValueError, "mask_value=0.0"),
+        ({"input_dim": 3, "embedding_dim": 8}, ValueError, "embedding_dim=8"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):
