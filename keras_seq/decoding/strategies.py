@@ -31,11 +31,13 @@ class DecodingStrategy:
 
     A strategy validates its settings when it is made, serializes them with
     `get_config`, and decodes any step function (see `keras_seq.decoding.step_contract`)
-    when called. Subclasses implement `_decode` and `get_config`.
+    when called. Subclasses implement `_decode` and list their settings (attributes
+    of the same name as their constructor arguments) in `_setting_names`.
     """
 
     #: Hypotheses returned per input.
     num_return = 1
+    _setting_names = ()
 
     def __call__(self, step_fn, state, *, start_id, end_id, max_length, constants=None):
         """Decodes from `state` with `step_fn`.
@@ -69,7 +71,7 @@ class DecodingStrategy:
         raise NotImplementedError
 
     def get_config(self):
-        raise NotImplementedError
+        return {name: getattr(self, name) for name in self._setting_names}
 
     @classmethod
     def from_config(cls, config):
@@ -108,14 +110,13 @@ class GreedySearch(DecodingStrategy):
     [[2], [2]]
     """
 
+    _setting_names = ("min_length",)
+
     def __init__(self, min_length=0):
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
 
     def _decode(self, step_fn, state, **kwargs):
         return greedy_search(step_fn, state, min_length=self.min_length, **kwargs)
-
-    def get_config(self):
-        return {"min_length": self.min_length}
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -146,6 +147,8 @@ class BeamSearch(DecodingStrategy):
     True
     """
 
+    _setting_names = ("beam_width", "length_penalty", "num_return", "min_length")
+
     def __init__(self, beam_width=4, length_penalty=0.0, num_return=1, min_length=0):
         self.beam_width, self.length_penalty, self.num_return = checks.check_beam_settings(
             beam_width, length_penalty, num_return
@@ -162,14 +165,6 @@ class BeamSearch(DecodingStrategy):
             min_length=self.min_length,
             **kwargs,
         )
-
-    def get_config(self):
-        return {
-            "beam_width": self.beam_width,
-            "length_penalty": self.length_penalty,
-            "num_return": self.num_return,
-            "min_length": self.min_length,
-        }
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -200,6 +195,8 @@ class Sampling(DecodingStrategy):
     ((3, 1, 5), (3, 1))
     """
 
+    _setting_names = ("temperature", "top_k", "top_p", "seed", "min_length")
+
     def __init__(self, temperature=1.0, top_k=None, top_p=None, seed=None, min_length=0):
         self.temperature, self.top_k, self.top_p = checks.check_sampling_settings(
             temperature, top_k, top_p
@@ -218,15 +215,6 @@ class Sampling(DecodingStrategy):
             min_length=self.min_length,
             **kwargs,
         )
-
-    def get_config(self):
-        return {
-            "temperature": self.temperature,
-            "top_k": self.top_k,
-            "top_p": self.top_p,
-            "seed": self.seed,
-            "min_length": self.min_length,
-        }
 
 
 ALIASES = {"greedy": GreedySearch, "beam": BeamSearch, "sample": Sampling}

@@ -10,13 +10,14 @@ from keras_seq.checks import (
     check_float,
     check_ids_shape,
     check_positive_int,
+    check_shape,
     check_token_ids,
     check_unset,
 )
 from keras_seq.layers.bidirectional import Bidirectional
 from keras_seq.layers.recurrent_factory import recurrent_layer
 from keras_seq.layers.sequence_reversal import reverse_padded
-from keras_seq.layers.stacked import Stacked, check_sequence_shape
+from keras_seq.layers.stacked import SEQUENCE_DIMS, Stacked
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -196,7 +197,7 @@ class RNNEncoder(keras.layers.Layer):
             check_ids_shape("source", source_shape)
             self.embedding.build(source_shape)
         else:
-            check_sequence_shape("source", source_shape)
+            check_shape("source", source_shape, SEQUENCE_DIMS)
         self.recurrent.build(self._sequence_shape(source_shape))
         self.built = True
 
