@@ -30,6 +30,12 @@ class DecodingLayer(keras.layers.Layer):
         state: nest of tensors `(batch_size, ...)`: the decoder's start state.
         constants: nest of tensors `(batch_size, ...)` or None: the decoder's step
             constants (encoder memory, its keys and mask).
+        decoder_inputs: dict or None. Instead of `state` and `constants`: the keyword
+            arguments of the decoder's optional `start(batch_size, **decoder_inputs)
+            -> (state, constants)` (for `RNNDecoder`: `initial_state`, `memory`,
+            `memory_mask`, `conditioning`), run inside this layer. Use this form in a
+            functional model that is saved to `.keras`, so that the decoder's own
+            sub-layers (attention keys) are not also nodes of the model.
         strategy: optional strategy overriding the layer's for this call.
         max_length: optional int overriding the layer's for this call.
 
@@ -68,9 +74,11 @@ class DecodingLayer(keras.layers.Layer):
         self.end_id = end_id
         self.built = True  # no weights of its own; the decoder's are built by its owner
 
-    def call(self, state, constants=None, strategy=None, max_length=None):
+    def call(self, state=None, constants=None, decoder_inputs=None, strategy=None, max_length=None):
         strategy = self.strategy if strategy is None else strategies.get(strategy)
         max_length = self.max_length if max_length is None else max_length
+        if decoder_inputs is not None:
+            state, constants = self._start(decoder_inputs)
         step = step_contract.forbid_tokens(
             self.decoder.step, (0, self.start_id), self.decoder.vocab_size
         )
@@ -83,10 +91,27 @@ class DecodingLayer(keras.layers.Layer):
             constants=constants,
         )
 
-    def compute_output_spec(self, state, constants=None, strategy=None, max_length=None):
+    def _start(self, decoder_inputs):
+        if not callable(getattr(self.decoder, "start", None)):
+            raise TypeError(
+                "`decoder_inputs` needs a decoder with a `start(batch_size, **decoder_inputs)` "
+                f"method. Received: decoder={self.decoder!r}"
+            )
+        leaves = keras.tree.flatten(decoder_inputs)
+        if not leaves:
+            raise ValueError(
+                "`decoder_inputs` must hold at least one tensor whose leading dimension is "
+                f"the batch size. Received: decoder_inputs={decoder_inputs!r}"
+            )
+        return self.decoder.start(keras.ops.shape(leaves[0])[0], **decoder_inputs)
+
+    def compute_output_spec(
+        self, state=None, constants=None, decoder_inputs=None, strategy=None, max_length=None
+    ):
         strategy = self.strategy if strategy is None else strategies.get(strategy)
         max_length = self.max_length if max_length is None else max_length
-        batch = keras.tree.flatten(state)[0].shape[0]
+        given = state if decoder_inputs is None else decoder_inputs
+        batch = keras.tree.flatten(given)[0].shape[0]
         rows = (batch, strategy.num_return)
         return strategies.DecodingResult(
             keras.KerasTensor(rows + (max_length,), "int32"),

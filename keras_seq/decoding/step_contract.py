@@ -10,8 +10,10 @@ A decoder is anything with
   encoder's memory, its attention keys and mask), or None.
 
 The decoding functions take the step as a plain callable, `step_fn(token_ids, state)`,
-or `step_fn(token_ids, state, constants)` when `constants` is given. Nothing in
-`keras_seq.decoding` knows any other method of a decoder.
+or `step_fn(token_ids, state, constants)` when `constants` is given. A decoder may
+also offer `start(batch_size, **decoder_inputs) -> (state, constants)`, which
+`DecodingLayer(...)(decoder_inputs=...)` calls; nothing in `keras_seq.decoding` knows any
+other method of a decoder.
 """
 
 import keras

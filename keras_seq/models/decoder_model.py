@@ -140,11 +140,7 @@ class DecoderModel(keras.Model):
         Returns:
             A `keras_seq.decoding.DecodingResult`.
         """
-        batch_size = ops.shape(keras.tree.flatten(inputs)[0])[0]
-        state, constants = self.decoder.start(
-            batch_size, **self.decoder_start(inputs, training=False)
-        )
-        return layer(state, constants)
+        return layer(decoder_inputs=self.decoder_start(inputs, training=False))
 
     def predict_step(self, data):
         inputs, _, _ = keras.utils.unpack_x_y_sample_weight(data)

@@ -69,14 +69,26 @@ def test_a_custom_decoder_is_decoded_and_matches_brute_force():
 @pytest.mark.parametrize(
     "strategy", [GreedySearch(), BeamSearch(beam_width=3, length_penalty=0.6, num_return=2)]
 )
-def test_the_layer_equals_generate_and_survives_save_and_export(strategy, tmp_path):
-    model = trained_seq2seq(attention=None)
+@pytest.mark.parametrize("attention", [None, "luong"])
+def test_the_layer_equals_generate_and_survives_save_and_export(strategy, attention, tmp_path):
+    model = trained_seq2seq(attention=attention)
     source = keras.Input((None,), dtype="int32")
     memory, states = model.encoder(source)
-    state, constants = model.decoder.start(
-        keras.ops.shape(source)[0], initial_state=model.bridge(states)
-    )
-    result = DecodingLayer(model.decoder, strategy, max_length=6)(state, constants)
+    layer = DecodingLayer(model.decoder, strategy, max_length=6)
+    if attention is None:  # the (state, constants) form
+        state, constants = model.decoder.start(
+            keras.ops.shape(source)[0], initial_state=model.bridge(states)
+        )
+        result = layer(state, constants)
+    else:  # the decoder computes its attention keys inside the layer
+        mask = keras.ops.not_equal(source, 0)
+        result = layer(
+            decoder_inputs={
+                "initial_state": model.bridge(states),
+                "memory": memory,
+                "memory_mask": mask,
+            }
+        )
     translator = keras.Model(source, [result.ids, result.scores])
     ids, scores = translator(SOURCE)
     expected_ids, expected_scores = model.generate(SOURCE, decoding=strategy, return_scores=True)
@@ -144,6 +156,9 @@ def test_settings_are_checked_when_the_layer_is_made(kwargs, error, match):
 def test_the_decoder_must_offer_the_step_protocol():
     with pytest.raises(TypeError, match="step protocol.*Received: decoder=<Dense"):
         DecodingLayer(keras.layers.Dense(12))
+    fake = RNNModel(seed=0, batch_size=2, vocab_size=5)
+    with pytest.raises(TypeError, match="`decoder_inputs` needs a decoder with a `start"):
+        DecodingLayer(ElmanDecoder(fake))(decoder_inputs={"h": fake.initial_state()[0]["h"]})
 
 
 def test_decoding_imports_nothing_from_layers_or_models():
