@@ -10,8 +10,10 @@ concrete (eager), and inside a graph by the layer that uses them.
 import math
 import numbers
 
-import keras
 import numpy as np
+
+# Keras (and so TensorFlow) is imported inside the tensor and layer checks only: the
+# BLEU functions use the Python checks here, and `keras-seq bleu` runs without TensorFlow.
 
 
 def check_int(name, value, *, minimum=None, maximum=None, allow_none=False, expected=None):
@@ -180,6 +182,8 @@ def check_type(name, value, types, expected):
 def check_recurrent(name, layer, *, allow_bidirectional=False):
     """Returns `layer` if it is a `keras.layers.RNN` (or, when allowed, a
     `keras.layers.Bidirectional`); raises a `TypeError` otherwise."""
+    import keras
+
     expected = "a keras.layers.RNN (LSTM, GRU, SimpleRNN)"
     types = (keras.layers.RNN,)
     if allow_bidirectional:
@@ -246,6 +250,8 @@ def check_token_ids(name, ids, vocab_size):
 
 def check_id_range(name, ids, vocab_size, *, low=0):
     """Raises if concrete (eager) `ids` leave `[low, vocab_size)`; a graph tensor passes."""
+    import keras
+
     if not is_concrete(ids):
         return
     values = keras.ops.convert_to_numpy(ids)
@@ -283,6 +289,8 @@ def check_nonempty_batch(name, values):
 
 def is_concrete(tensor):
     """True when the tensor's values can be read now (not a symbolic or traced tensor)."""
+    import keras
+
     if isinstance(tensor, keras.KerasTensor):
         return False
     try:
