@@ -6,7 +6,7 @@ Usage: python benchmarks/decode.py [--batch-size 32] [--vocab-size 8000] [--unit
 An untrained `Seq2Seq` (LSTM encoder, LSTM decoder with Luong attention, embeddings of
 256) decodes a batch of random source ids, end to end (encoder included):
 
-- keras-seq: `model.generate(source_ids, method="greedy" | "beam", beam_width=4)`.
+- keras-seq: `model.generate(source_ids, decoding=GreedySearch(...) | BeamSearch(4, ...))`.
 - KerasHub: `keras_hub.samplers.GreedySampler()` / `BeamSampler(num_beams=4)` calling a
   `next(prompt, cache, index)` that runs ONE `decoder.step` on `prompt[:, index - 1]`
   (KerasHub writes the token it picks at `index`, so `index - 1` holds the token just
@@ -83,12 +83,14 @@ def build_model(args):
 
 def keras_seq_decoder(model, method, max_length):
     """keras-seq's public API, full length."""
-    settings = {"method": method, "max_length": max_length, "min_length": max_length - 1}
+    min_length = max_length - 1
     if method == "beam":
-        settings["beam_width"] = BEAM_WIDTH
+        strategy = keras_seq.decoding.BeamSearch(BEAM_WIDTH, min_length=min_length)
+    else:
+        strategy = keras_seq.decoding.GreedySearch(min_length=min_length)
 
     def run(source):
-        return model.generate(source, **settings)
+        return model.generate(source, decoding=strategy, max_length=max_length)
 
     return run
 
@@ -111,10 +113,8 @@ def keras_hub_decoder(model, sampler, max_length, memory_outside_cache=False, ro
 
     @tf.function(reduce_retracing=True)  # what keras-seq's generate uses
     def run(source):
-        rnn_states, memory, memory_mask, conditioning = model._condition(source, training=False)
         batch_size = ops.shape(source)[0]
-        state = decoder.get_initial_state(batch_size, rnn_states)
-        constants = decoder.prepare_memory(memory, memory_mask, conditioning)
+        state, constants = decoder.start(batch_size, **model.decoder_start(source))
         if memory_outside_cache:
             outside = tree.map_structure(lambda x: ops.repeat(x, rows_per_input, 0), constants)
             cache = {"rnn": state["rnn"]}

@@ -30,8 +30,9 @@ def test_sutskever2014_has_the_papers_layout(sutskever2014_small):
     model.summary(print_fn=lambda line, **kwargs: lines.append(line))
     summary = "\n".join(lines)
     assert "Total params: 64,202,060" in summary
-    assert "rnn_encoder (RNNEncoder)" in summary and "32,066,000" in summary
-    assert "rnn_decoder (RNNDecoder)" in summary and "32,136,060" in summary
+    assert "32,066,000" in summary and "32,136,060" in summary
+    # Encoder rows come before decoder rows (Keras numbers layer names per process).
+    assert 0 < summary.index("(RNNEncoder)") < summary.index("(RNNDecoder)")
     lstm_layer = 4 * 1000 * (1000 + 1000) + 4 * 1000
     lstm_weights = sum(
         int(np.prod(w.shape)) for w in model.trainable_weights if "lstm_cell" in w.path
