@@ -7,6 +7,8 @@ import tensorflow as tf
 
 from keras_seq import checks
 
+pytestmark = pytest.mark.backend_neutral
+
 
 @pytest.mark.parametrize(
     "call, error, match",

@@ -1,12 +1,16 @@
 """What Seq2Seq and OneToMany share: teacher-forced training and decoding by a strategy."""
 
+import inspect
+
 import keras
+import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from keras_seq import checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
-from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forcing_pair
+from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forced_batch
 
 
 class DecoderModel(keras.Model):
@@ -16,7 +20,8 @@ class DecoderModel(keras.Model):
     returns the decoder's conditioning for a batch of inputs (its initial states,
     encoder memory and mask, or a conditioning vector), and may override
     `check_inputs` to reject bad eager inputs early. This class does the rest:
-    teacher forcing in `train_step`/`test_step`, the masked loss, and
+    teacher forcing in the input pipeline of `fit`/`evaluate` (any backend's train
+    step then runs), the masked loss, and
     `generate`/`predict` with the model's decoding strategy.
 
     Args:
@@ -69,6 +74,7 @@ class DecoderModel(keras.Model):
         # Compiled decoding functions and their layers, one per (strategy, max_length);
         # set through object.__setattr__ so that Keras does not track them as sub-layers.
         object.__setattr__(self, "_decoders", {})
+        object.__setattr__(self, "_fitting", False)
 
     def decoder_start(self, inputs, training=False):
         """The decoder's conditioning for a batch of `inputs`.
@@ -91,26 +97,121 @@ class DecoderModel(keras.Model):
             decoder_inputs, **self.decoder_start(conditions, training=training), training=training
         )
 
-    def _teacher_forced(self, data):
-        inputs, target_ids, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if target_ids is None:
-            raise ValueError(
-                f"{type(self).__name__} trains on (inputs, target_ids) pairs; got no targets."
-            )
+    def fit(
+        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs
+    ):
+        """`keras.Model.fit` on `(inputs, target_ids)`, teacher-forced.
+
+        `x` and `y` are the inputs and the 0-padded targets (without start or end
+        tokens), or `x` is a `tf.data.Dataset` (or a generator) of `(inputs,
+        target_ids)` batches; `validation_data` likewise. Teacher forcing happens in the
+        input pipeline, so every Keras backend's own train step runs: the model is
+        called on `(inputs, start + target)` and trained on `target + end`, with the
+        padding weighted 0.
+
+        A `keras_seq.schedules.HalvingSchedule` that does not know its epoch length
+        yet gets a `keras_seq.callbacks.EpochLengthCallback`, appended after
+        `callbacks` unless they hold one already. A `keras.callbacks.CallbackList`
+        is passed on as it is. Arguments after `callbacks` go by keyword.
+
+        Example:
+        >>> import numpy as np, keras, keras_seq
+        >>> from keras_seq.schedules import HalvingSchedule
+        >>> model = keras_seq.models.Seq2Seq(
+        ...     keras_seq.layers.RNNEncoder(20, 8, 16), keras_seq.layers.RNNDecoder(20, 8, 16))
+        >>> schedule = HalvingSchedule(0.7)
+        >>> model.compile(optimizer=keras.optimizers.SGD(schedule))
+        >>> source, target = np.full((6, 4), 5), np.full((6, 3), 7)
+        >>> _ = model.fit(source, target, batch_size=2, verbose=0)
+        >>> schedule.steps_per_epoch
+        3
+        """
+        from keras_seq.callbacks.epoch_length import schedule_callbacks
+
+        if not isinstance(callbacks, keras.callbacks.CallbackList):
+            callbacks = list(callbacks or [])
+            callbacks += schedule_callbacks(self, callbacks)
+        x, y, kwargs["sample_weight"] = self._teacher_forced_data(x, y, kwargs.get("sample_weight"))
+        if kwargs.get("validation_data") is not None:
+            kwargs["validation_data"] = self._teacher_forced_validation(kwargs["validation_data"])
+        # Keras's fit validates through `evaluate` with the data prepared here already.
+        object.__setattr__(self, "_fitting", True)
+        try:
+            return super().fit(x, y, batch_size, epochs, verbose, callbacks, **kwargs)
+        finally:
+            object.__setattr__(self, "_fitting", False)
+
+    def evaluate(self, x=None, y=None, *args, sample_weight=None, **kwargs):
+        """`keras.Model.evaluate` on `(inputs, target_ids)`, teacher-forced as in `fit`."""
+        if not self._fitting:
+            x, y, sample_weight = self._teacher_forced_data(x, y, sample_weight)
+        return super().evaluate(x, y, *args, sample_weight=sample_weight, **kwargs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, **kwargs):
+        """`keras.Model.train_on_batch` on one `(inputs, target_ids)` batch."""
+        x, y, sample_weight = self._teacher_forced_data(x, y, sample_weight)
+        return super().train_on_batch(x, y, sample_weight=sample_weight, **kwargs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, **kwargs):
+        """`keras.Model.test_on_batch` on one `(inputs, target_ids)` batch."""
+        x, y, sample_weight = self._teacher_forced_data(x, y, sample_weight)
+        return super().test_on_batch(x, y, sample_weight=sample_weight, **kwargs)
+
+    def _teacher_forced_data(self, x, y, sample_weight):
+        """`(x, y, sample_weight)` for Keras: `((inputs, decoder_inputs), labels, mask)`,
+        for arrays, or a dataset or generator of such batches."""
         if sample_weight is not None:
             raise ValueError(
-                f"{type(self).__name__} weighs tokens by the target padding mask; sample "
-                "weights are not supported."
+                f"{type(self).__name__} weighs tokens by the target padding mask; "
+                "`sample_weight` is not supported. Received: a sample_weight"
             )
-        decoder_inputs, labels = teacher_forcing_pair(target_ids, self.start_id, self.end_id)
-        mask = ops.cast(ops.not_equal(labels, 0), "float32")
-        return (inputs, decoder_inputs), labels, mask
+        if isinstance(x, tf.data.Dataset):
+            self._check_no_targets_beside(y)
+            return (
+                x.map(self._teacher_forced_element, num_parallel_calls=tf.data.AUTOTUNE),
+                None,
+                None,
+            )
+        if inspect.isgenerator(x):
+            self._check_no_targets_beside(y)
+            return (self._teacher_forced_arrays(*self._pair(batch)) for batch in x), None, None
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} trains on (inputs, target_ids) pairs: pass the 0-padded "
+                "target ids as `y`, or a dataset of (inputs, target_ids). Received: y=None"
+            )
+        return self._teacher_forced_arrays(x, y)
 
-    def train_step(self, data):
-        return super().train_step(self._teacher_forced(data))
+    def _teacher_forced_validation(self, data):
+        if isinstance(data, tf.data.Dataset) or inspect.isgenerator(data):
+            return self._teacher_forced_data(data, None, None)[0]
+        return self._teacher_forced_arrays(*self._pair(data))
 
-    def test_step(self, data):
-        return super().test_step(self._teacher_forced(data))
+    def _teacher_forced_element(self, *element):
+        return teacher_forced_batch(*self._pair(element), self.start_id, self.end_id)
+
+    def _teacher_forced_arrays(self, inputs, target_ids):
+        (inputs, decoder_inputs), labels, mask = teacher_forced_batch(
+            inputs, target_ids, self.start_id, self.end_id
+        )
+        return (inputs, decoder_inputs.numpy()), labels.numpy(), mask.numpy()
+
+    def _pair(self, element):
+        if not isinstance(element, (tuple, list)) or len(element) != 2:
+            length = len(element) if isinstance(element, (tuple, list)) else 1
+            raise ValueError(
+                f"{type(self).__name__} trains on (inputs, target_ids) pairs, without "
+                f"sample weights (the target padding mask weighs the tokens). Received "
+                f"batches of {length} element(s)"
+            )
+        return element
+
+    def _check_no_targets_beside(self, y):
+        if y is not None:
+            raise ValueError(
+                "With a dataset or a generator, the targets travel inside it as (inputs, "
+                "target_ids) batches: pass y=None."
+            )
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self.loss is not None:  # a loss given to compile() wins
@@ -142,17 +243,40 @@ class DecoderModel(keras.Model):
         """
         return layer(decoder_inputs=self.decoder_start(inputs, training=False))
 
-    def predict_step(self, data):
-        inputs, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        result = self.decode(inputs, self._decoder_for(None, None)[0])
-        return _squeeze(result, self.decoding).ids
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Decodes with the model's `decoding` strategy, batch by batch, as `generate`.
 
-    def predict(self, x, *args, **kwargs):
-        """Decodes with the model's `decoding` strategy; returns ids as `generate` does."""
-        if hasattr(x, "shape") or isinstance(x, (list, tuple)):  # arrays, not datasets
-            x = self._checked(x)
-        self._ensure_built()
-        return super().predict(x, *args, **kwargs)
+        Args:
+            x: inputs as `generate` takes them (an array), or a `tf.data.Dataset` or a
+                generator of batches (`inputs` or `(inputs, targets)`).
+            batch_size: int or None. Rows per `generate` call for array inputs.
+                Defaults to `32`.
+            verbose: `"auto"`, 0, 1 or 2. A progress bar over the batches (1). Defaults
+                to `"auto"` (1).
+            steps: int or None. Stop after this many batches. Defaults to `None`.
+            callbacks: accepted for `keras.Model.predict` compatibility; unused.
+
+        Returns:
+            A NumPy int32 array of ids, the batches' `generate` outputs concatenated.
+        """
+        del callbacks  # decoding runs no Keras predict loop
+        if hasattr(x, "shape") or isinstance(x, (list, tuple)):
+            x = ops.convert_to_numpy(x)
+            size = checks.check_positive_int("batch_size", batch_size or 32)
+            batches = [x[start : start + size] for start in range(0, len(x), size)]
+        else:
+            batches = (batch[0] if isinstance(batch, (tuple, list)) else batch for batch in x)
+        total = len(batches) if isinstance(batches, list) else steps
+        progbar = keras.utils.Progbar(total, verbose=1 if verbose == "auto" else verbose)
+        outputs = []
+        for index, batch in enumerate(batches):
+            if steps is not None and index >= steps:
+                break
+            outputs.append(self.generate(ops.convert_to_numpy(batch)))
+            progbar.update(index + 1)
+        if not outputs:
+            raise ValueError(f"`x` holds no batch to predict. Received: x={x!r:.80}")
+        return np.concatenate(outputs, axis=0)
 
     def generate(self, inputs, decoding=None, max_length=None, return_scores=False):
         """Decodes target ids for a batch of inputs.
@@ -196,18 +320,43 @@ class DecoderModel(keras.Model):
         layer = self.decoding_layer(strategy, max_length)
         key = (layer.strategy, layer.max_length)
         if key not in self._decoders:
-            self._decoders[key] = (layer, self._compile(lambda inputs: self.decode(inputs, layer)))
+            function = self._compile(lambda inputs: self.decode(inputs, layer), layer.strategy)
+            self._decoders[key] = (layer, function)
         return self._decoders[key]
 
-    def _compile(self, function):
-        """One traced function for inputs of any batch size and length (TensorFlow);
-        other backends run the function as it is."""
-        if keras.backend.backend() != "tensorflow":
-            return function
-        import tensorflow as tf
+    def _compile(self, function, strategy):
+        """Compiles `function(inputs)` with the backend's own mechanism.
 
-        spec = tf.TensorSpec(self.inputs_shape, self.inputs_dtype)
-        return tf.function(function, input_signature=[spec])
+        TensorFlow: one `tf.function` for inputs of any batch size and length. JAX:
+        `jax.jit` over the variables' current values (a stateless call, so weights
+        trained later are used), with token inputs padded to a multiple of
+        `_JAX_LENGTH_BUCKET` columns, so new source lengths rarely recompile. Sampling
+        from Keras's global seed generator (`seed=None`) cannot be traced by JAX and
+        runs eagerly; other backends run eagerly too.
+        """
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            spec = tf.TensorSpec(self.inputs_shape, self.inputs_dtype)
+            return tf.function(function, input_signature=[spec])
+        unseeded = isinstance(strategy, decoding_lib.Sampling) and strategy.seed is None
+        if backend != "jax" or unseeded:
+            return function
+        import jax
+
+        def stateless(values, inputs):
+            with keras.StatelessScope(state_mapping=list(zip(self.variables, values))):
+                return function(inputs)
+
+        jitted = jax.jit(stateless)
+        pads_tokens = len(self.inputs_shape) == 2 and "int" in self.inputs_dtype
+
+        def run(inputs):
+            if pads_tokens:  # id 0 is padding, invisible to the encoder
+                extra = -inputs.shape[1] % _JAX_LENGTH_BUCKET
+                inputs = ops.pad(inputs, [[0, 0], [0, extra]])
+            return jitted([variable.value for variable in self.variables], inputs)
+
+        return run
 
     def export(
         self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs
@@ -256,6 +405,10 @@ class DecoderModel(keras.Model):
         config = dict(config)
         config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
         return cls(**config)
+
+
+# Source lengths are padded to a multiple of this under JAX, which compiles per shape.
+_JAX_LENGTH_BUCKET = 16
 
 
 def check_rnn_decoder(decoder):

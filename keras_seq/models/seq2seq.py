@@ -24,7 +24,7 @@ class Seq2Seq(DecoderModel):
     """Encoder-decoder for unaligned sequence pairs (translation, normalisation, ...).
 
     `fit` takes `(source_ids, target_ids)`: 0-padded int arrays or a `tf.data.Dataset`
-    of such pairs, targets WITHOUT start or end tokens. Its `train_step` does
+    of such pairs, targets WITHOUT start or end tokens. `fit` does
     teacher forcing: the decoder reads `start + target` and is trained to emit
     `target + end`; padding never counts in the loss, and compiled metrics receive
     the labels and the logits, which carry the target padding mask as a Keras mask
@@ -175,35 +175,6 @@ class Seq2Seq(DecoderModel):
         model.build()
         model.compile(optimizer=optimizer, metrics=["accuracy"])
         return model
-
-    def fit(
-        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs
-    ):
-        """`keras.Model.fit`, plus the callbacks the optimizer's learning-rate schedule needs.
-
-        A `keras_seq.schedules.HalvingSchedule` that does not know its epoch length
-        yet gets a `keras_seq.callbacks.EpochLengthCallback`, appended after
-        `callbacks` unless they hold one already. A `keras.callbacks.CallbackList`
-        is passed on as it is. Arguments after `callbacks` go by keyword.
-
-        Example:
-        >>> import numpy as np, keras, keras_seq
-        >>> from keras_seq.schedules import HalvingSchedule
-        >>> model = keras_seq.models.Seq2Seq(
-        ...     keras_seq.layers.RNNEncoder(20, 8, 16), keras_seq.layers.RNNDecoder(20, 8, 16))
-        >>> schedule = HalvingSchedule(0.7)
-        >>> model.compile(optimizer=keras.optimizers.SGD(schedule))
-        >>> source, target = np.full((6, 4), 5), np.full((6, 3), 7)
-        >>> _ = model.fit(source, target, batch_size=2, verbose=0)
-        >>> schedule.steps_per_epoch
-        3
-        """
-        from keras_seq.callbacks.epoch_length import schedule_callbacks
-
-        if not isinstance(callbacks, keras.callbacks.CallbackList):
-            callbacks = list(callbacks or [])
-            callbacks += schedule_callbacks(self, callbacks)
-        return super().fit(x, y, batch_size, epochs, verbose, callbacks, **kwargs)
 
     def decoder_start(self, inputs, training=False):
         """The decoder's initial states (bridged encoder states) and the encoder memory.

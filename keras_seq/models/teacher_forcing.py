@@ -1,5 +1,6 @@
 """Decoder inputs and labels for teacher forcing, and the masked loss over them."""
 
+import tensorflow as tf
 from keras import ops
 
 
@@ -10,20 +11,30 @@ def teacher_forcing_pair(target_ids, start_id, end_id):
     followed by the target, so position `t` of the decoder sees the label of
     position `t - 1`. Both have one more column than `target_ids`.
 
+    Written in TensorFlow ops because it is part of the input pipeline: it runs inside
+    `tf.data` maps (under any Keras backend, since Keras feeds JAX from `tf.data`) and
+    eagerly on arrays, never in a backend's train step.
+
     Example:
     >>> import numpy as np
     >>> inputs, labels = teacher_forcing_pair(np.array([[7, 8, 0]]), 1, 2)
-    >>> ops.convert_to_numpy(inputs).tolist(), ops.convert_to_numpy(labels).tolist()
+    >>> inputs.numpy().tolist(), labels.numpy().tolist()
     ([[1, 7, 8, 0]], [[7, 8, 2, 0]])
     """
-    target_ids = ops.cast(target_ids, "int32")
-    batch_size = ops.shape(target_ids)[0]
-    padded = ops.pad(target_ids, [[0, 0], [0, 1]])
-    lengths = ops.sum(ops.cast(ops.not_equal(target_ids, 0), "int32"), axis=1, keepdims=True)
-    positions = ops.expand_dims(ops.arange(ops.shape(padded)[1], dtype="int32"), 0)
-    labels = ops.where(ops.equal(positions, lengths), end_id, padded)
-    starts = ops.full((batch_size, 1), start_id, dtype="int32")
-    return ops.concatenate([starts, target_ids], axis=1), labels
+    target_ids = tf.cast(target_ids, tf.int32)
+    padded = tf.pad(target_ids, [[0, 0], [0, 1]])
+    lengths = tf.reduce_sum(tf.cast(tf.not_equal(target_ids, 0), tf.int32), 1, keepdims=True)
+    positions = tf.range(tf.shape(padded)[1])[None, :]
+    labels = tf.where(tf.equal(positions, lengths), end_id, padded)
+    starts = tf.fill([tf.shape(target_ids)[0], 1], start_id)
+    return tf.concat([starts, target_ids], axis=1), labels
+
+
+def teacher_forced_batch(inputs, target_ids, start_id, end_id):
+    """`((inputs, decoder_inputs), labels, mask)`: what Keras's train and test steps take
+    for one batch of `(inputs, target_ids)`; `mask` weighs every real label by 1."""
+    decoder_inputs, labels = teacher_forcing_pair(target_ids, start_id, end_id)
+    return (inputs, decoder_inputs), labels, tf.cast(tf.not_equal(labels, 0), tf.float32)
 
 
 def masked_cross_entropy(labels, logits, label_smoothing=0.0):

@@ -16,6 +16,8 @@ from tests.decoding.decoding_fakes import (
     to_numpy,
 )
 
+pytestmark = pytest.mark.backend_neutral
+
 
 def run_greedy(model, **kwargs):
     state, constants = model.initial_state()

@@ -14,6 +14,8 @@ from tests.decoding.decoding_fakes import (
     to_numpy,
 )
 
+pytestmark = pytest.mark.backend_neutral
+
 # Upper 0.1% quantiles of the chi-square distribution by degrees of freedom.
 CHI2_999 = {1: 10.828, 2: 13.816, 3: 16.266, 4: 18.467, 5: 20.515, 7: 24.322}
 

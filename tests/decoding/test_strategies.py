@@ -26,6 +26,8 @@ from tests.decoding.decoding_fakes import (
     to_numpy,
 )
 
+pytestmark = pytest.mark.backend_neutral
+
 START, END = 1, 2
 STRATEGIES = [
     GreedySearch(),

@@ -7,6 +7,8 @@ import pytest
 from keras_seq.decoding import beam_search, greedy_search, sample
 from tests.decoding.decoding_fakes import RNNModel
 
+pytestmark = pytest.mark.backend_neutral
+
 FUNCTIONS = {
     "greedy": lambda step_fn, state, **kw: greedy_search(step_fn, state, **kw),
     "beam": lambda step_fn, state, **kw: beam_search(step_fn, state, **{"beam_width": 3, **kw}),

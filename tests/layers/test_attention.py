@@ -5,6 +5,8 @@ import pytest
 from keras_seq.layers import BahdanauAttention, LuongAttention
 from tests.keras_checks import assert_all_close, to_numpy
 
+pytestmark = pytest.mark.backend_neutral
+
 RNG = np.random.RandomState(0)
 QUERY = RNG.randn(2, 3, 4).astype("float32")
 MEMORY = RNG.randn(2, 5, 4).astype("float32")

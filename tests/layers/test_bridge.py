@@ -7,6 +7,8 @@ from keras import tree
 from keras_seq.layers import Bridge
 from tests.keras_checks import assert_all_close, assert_shapes_agree
 
+pytestmark = pytest.mark.backend_neutral
+
 
 def states(sizes, batch=2):
     return [

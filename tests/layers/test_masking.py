@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from keras_seq.layers import Bidirectional, RNNEncoder, Stacked
 from tests.keras_checks import to_numpy
 
+pytestmark = pytest.mark.backend_neutral
+
 VOCAB = 20
 
 

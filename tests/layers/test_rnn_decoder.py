@@ -6,6 +6,8 @@ from keras_seq.cudnn import cudnn_report
 from keras_seq.layers import RNNDecoder, RNNEncoder
 from tests.keras_checks import assert_all_close
 
+pytestmark = pytest.mark.backend_neutral
+
 SOURCE = np.array([[4, 5, 6, 2], [7, 8, 2, 0], [9, 2, 0, 0]], "int32")
 TARGET = np.array([[1, 9, 10, 11, 12], [1, 11, 12, 13, 14], [1, 3, 4, 5, 6]], "int32")
 VARIANTS = [

@@ -6,6 +6,8 @@ from keras_seq.layers import RNNEncoder
 from keras_seq.layers.sequence_reversal import reverse_padded
 from tests.keras_checks import assert_all_close, check_layer, to_numpy
 
+pytestmark = pytest.mark.backend_neutral
+
 IDS = np.array([[5, 6, 7, 8], [9, 3, 0, 0], [4, 0, 0, 0]], "int32")
 # Feature sequences right-padded with zero vectors, where IDS is padded.
 FEATURES = np.random.RandomState(0).randn(3, 4, 2).astype("float32") * (IDS != 0)[..., None]

@@ -1,9 +1,12 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from keras import ops
 
 from keras_seq.layers.sequence_reversal import reverse_padded
+
+pytestmark = pytest.mark.backend_neutral
 
 
 @settings(max_examples=30, deadline=None)

@@ -5,6 +5,8 @@ import pytest
 from keras_seq.layers import Bidirectional, Stacked
 from tests.keras_checks import assert_all_close, check_layer
 
+pytestmark = pytest.mark.backend_neutral
+
 CELLS = [keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN]
 
 

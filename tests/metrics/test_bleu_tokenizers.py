@@ -11,6 +11,8 @@ from sacrebleu.tokenizers.tokenizer_none import NoneTokenizer
 from keras_seq.metrics._tokenizers import TOKENIZERS
 from tests.metrics._data import anki_groups
 
+pytestmark = pytest.mark.backend_neutral
+
 SACREBLEU = {
     "13a": Tokenizer13a(),
     "intl": TokenizerV14International(),

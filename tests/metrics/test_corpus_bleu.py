@@ -15,6 +15,8 @@ from keras_seq.metrics import BleuScore, corpus_bleu, sentence_bleu
 from keras_seq.version import __version__
 from tests.metrics._data import english_corpus, multi_reference_corpus, reference_streams
 
+pytestmark = pytest.mark.backend_neutral
+
 TOKENIZERS = ["13a", "intl", "char", "none"]
 SMOOTHS = ["exp", "floor", "add-k", "none"]
 

@@ -10,8 +10,11 @@ import math
 
 import keras
 import numpy as np
+import pytest
 
 from keras_seq.models import ManyToMany, ManyToOne, OneToOne
+
+pytestmark = pytest.mark.backend_neutral
 
 
 def padded(rows):

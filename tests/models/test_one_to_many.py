@@ -12,6 +12,8 @@ from keras_seq.models import OneToMany
 from tests.keras_checks import assert_all_close
 from tests.models.seq2seq_tasks import expected_outputs
 
+pytestmark = pytest.mark.backend_neutral
+
 # Class c is a fixed "melody": ascending from token 3 + c, of length 4 + c.
 MELODIES = np.zeros((3, 6), "int32")
 for label in range(3):

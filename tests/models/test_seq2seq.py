@@ -16,6 +16,8 @@ from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forci
 from tests.keras_checks import assert_all_close, to_numpy
 from tests.models.seq2seq_tasks import digit_pairs, exact_match, token_accuracy
 
+pytestmark = pytest.mark.backend_neutral
+
 SOURCE = np.array([[4, 5, 6, 2], [7, 8, 2, 0], [9, 2, 0, 0]], "int32")
 TARGET = np.array([[9, 10, 11], [11, 3, 0], [4, 0, 0]], "int32")
 

@@ -8,6 +8,8 @@ from keras_seq.cudnn import cudnn_report
 from keras_seq.models import ManyToMany, ManyToOne, OneToOne
 from tests.keras_checks import assert_all_close, assert_shapes_agree, check_model
 
+pytestmark = pytest.mark.backend_neutral
+
 IDS = np.array([[5, 6, 7, 8], [9, 3, 0, 0], [4, 0, 0, 0]], "int32")
 FEATURES = np.random.RandomState(0).randn(3, 4, 2).astype("float32")
 SEQUENCE_MODELS = [ManyToOne, ManyToMany]
