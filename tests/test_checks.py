@@ -154,6 +154,7 @@ def test_tensor_checks_raise_with_name_and_what_was_received(call, error, match)
         call()
 
 
+@pytest.mark.tensorflow_only
 def test_tensor_checks_accept_valid_tensors():
     checks.check_token_ids("ids", tf.constant([[0, 4]], tf.int64), 5)
     checks.check_features("x", tf.zeros((2, 3, 4)), None, rank=3)
@@ -164,6 +165,7 @@ def test_tensor_checks_accept_valid_tensors():
     assert not checks.is_concrete(keras.KerasTensor((2,)))
 
 
+@pytest.mark.tensorflow_only
 def test_tensor_checks_read_static_shapes_and_dtypes_inside_a_graph():
     seen = []
 

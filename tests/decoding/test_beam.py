@@ -158,6 +158,7 @@ def test_ended_candidates_do_not_take_alive_slots():
     np.testing.assert_allclose(scores[0], np.log([0.5, 0.2]), atol=1e-4)
 
 
+@pytest.mark.tensorflow_only
 def test_eager_graph_and_xla_agree():
     model = RNNModel(5, batch_size=3, vocab_size=8)
     state, _ = model.initial_state()
@@ -183,6 +184,7 @@ def test_eager_graph_and_xla_agree():
         np.testing.assert_allclose(to_numpy(scores), to_numpy(results[0][1]), atol=1e-6)
 
 
+@pytest.mark.tensorflow_only
 def test_dynamic_batch_in_graph():
     model = RNNModel(6, batch_size=3, vocab_size=8)
     state, _ = model.initial_state()
@@ -270,6 +272,7 @@ def test_loop_exits_early_when_all_beams_finished(alpha, num_return, expected_ca
             np.testing.assert_allclose(scores[row, j], expected, atol=1e-5)
 
 
+@pytest.mark.tensorflow_only
 def test_loop_exits_early_in_graph():
     model = counting_model()
     counter = tf.Variable(0)

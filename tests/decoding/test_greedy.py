@@ -114,6 +114,7 @@ def test_length_penalty_divides_the_score():
     np.testing.assert_allclose(penalised, raw / ((5 + np.array(lengths)) / 6) ** 1.3, rtol=1e-6)
 
 
+@pytest.mark.tensorflow_only
 def test_eager_graph_and_xla_agree():
     model = RNNModel(5, batch_size=4, vocab_size=7)
     state, _ = model.initial_state()

@@ -138,6 +138,7 @@ def test_seed_generator_and_none_seed_give_fresh_samples():
     assert not np.array_equal(decode_rnn(None)[0], decode_rnn(None)[0])
 
 
+@pytest.mark.tensorflow_only
 def test_eager_graph_and_xla_agree():
     model = RNNModel(9, batch_size=8, vocab_size=10, scale=1.0)
     state, _ = model.initial_state()

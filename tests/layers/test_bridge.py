@@ -80,6 +80,7 @@ def test_compute_output_shape_agrees_with_the_output(encoder_sizes, decoder_size
     assert_shapes_agree(shapes, outputs)
 
 
+@pytest.mark.tensorflow_only
 @pytest.mark.parametrize("encoder_sizes, decoder_sizes, mode", BRIDGES)
 def test_standard_checks(encoder_sizes, decoder_sizes, mode, tmp_path):
     """Symbolic build, `.keras` round trip and export, with identical outputs."""

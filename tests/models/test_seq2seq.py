@@ -173,6 +173,7 @@ def test_keras_round_trip_gives_identical_generations(attention, tmp_path):
     assert json.loads(json.dumps(loaded.get_config())) == json.loads(json.dumps(model.get_config()))
 
 
+@pytest.mark.tensorflow_only
 def test_fit_accepts_a_dataset_and_clips_gradients():
     model = small_model()
     model.compile(keras.optimizers.SGD(0.5, global_clipnorm=1e-3))
