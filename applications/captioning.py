@@ -98,7 +98,14 @@ def caption_grid(images, references, generated, path, columns=4):
         axis.axis("off")
     for axis, image, reference, caption in zip(axes.flat, images, references, generated):
         axis.imshow(image, interpolation="nearest")
-        colour = "darkgreen" if caption == reference else "firebrick"
+        # green: the reference; blue: the reference's other wording; red: wrong.
+        colour = (
+            "darkgreen"
+            if caption == reference
+            else "royalblue"
+            if caption == mirrored(reference)
+            else "firebrick"
+        )
         axis.set_title(f"{caption}\n(truth: {reference})", fontsize=8, color=colour)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
