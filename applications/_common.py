@@ -1,6 +1,10 @@
 """Shared pieces of the applications: data loading, decoding evaluation, tables, plots."""
 
+import json
 import os
+import subprocess
+import sys
+import time
 
 import keras
 import numpy as np
@@ -56,3 +60,53 @@ def print_table(header, rows):
     print("| " + " | ".join("---" for _ in header) + " |")
     for row in rows:
         print("| " + " | ".join(str(cell) for cell in row) + " |")
+
+
+def write_results(output, task, metric, model, baseline, higher_is_better, started, **extra):
+    """Writes `output/results.json` (the fields every application shares, then `extra`)
+    and returns the dictionary."""
+    results = {
+        "task": task,
+        "metric": metric,
+        "model": float(model),
+        "baseline": float(baseline),
+        "higher_is_better": bool(higher_is_better),
+        "wall_s": round(time.time() - started, 1),
+        **extra,
+    }
+    path = os.path.join(output, "results.json")
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(results, file, indent=2)
+    print(f"results: {path}")
+    return results
+
+
+_SERVE = """
+import json, sys
+import tensorflow as tf
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+outputs = serve(texts=tf.constant(json.loads(sys.argv[2])))
+print(json.dumps({k: v.numpy().tolist() for k, v in outputs.items()}, default=lambda b: b.decode()))
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("keras_seq", "keras_hub")))))
+"""
+
+
+def serve_in_fresh_process(path, texts):
+    """Calls an exported text model's `serving_default` on `texts` from a new Python
+    process that imports only TensorFlow; returns its outputs as Python lists and
+    checks that the process never imported keras_seq or keras_hub."""
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    environment.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVE, path, json.dumps(list(texts))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+        cwd=os.path.dirname(os.path.abspath(path)),
+    )
+    lines = done.stdout.strip().splitlines()
+    outputs, imported = json.loads(lines[-2]), json.loads(lines[-1])
+    if imported:
+        raise RuntimeError(f"the serving process imported {imported}")
+    return outputs

@@ -1,0 +1,251 @@
+"""Part-of-speech tagging (UPOS) on UD English EWT with a stacked bidirectional LSTM.
+
+A `ManyToMany` tagger (one tag per word) trained on the official train split, with the
+best epoch on the dev split kept, scored on the test split against the
+most-frequent-tag-per-word baseline (measured in the same run), then exported as a
+SavedModel that maps a sentence string to its tags and served from a fresh process
+that imports only TensorFlow.
+
+    python applications/pos_tagging.py --output pos-run
+    python applications/pos_tagging.py --quick      # a CPU-minutes smoke run
+"""
+
+import argparse
+import collections
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import keras_seq as ks  # noqa: E402  (sets the TensorFlow backend before Keras loads)
+from keras_seq.datasets import ud  # noqa: E402
+
+EXAMPLES = [
+    "The quick brown fox jumps over the lazy dog .",
+    "I can not believe she booked a flight to Paris for Monday !",
+    "Can you book me a table at the new sushi place ?",
+]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--units", type=int, default=128, help="LSTM units per direction")
+    parser.add_argument("--embedding-dim", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument(
+        "--word-dropout",
+        type=float,
+        default=0.1,
+        help="fraction of training words replaced by [UNK], so the model learns to tag "
+        "unknown words from their context",
+    )
+    parser.add_argument(
+        "--min-frequency",
+        type=int,
+        default=1,
+        help="words seen fewer times in training are left out of the vocabulary",
+    )
+    parser.add_argument(
+        "--max-train", type=int, default=None, help="use the first N training sentences"
+    )
+    parser.add_argument(
+        "--data", default=None, help="a folder laid out like shared/data ($KERAS_SEQ_DATA)"
+    )
+    parser.add_argument("--output", default="pos-run")
+    parser.add_argument(
+        "--quick", action="store_true", help="3,000 sentences, a small model, 4 epochs"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.max_train, args.epochs, args.units, args.embedding_dim, args.layers = (
+            3000,
+            4,
+            64,
+            64,
+            1,
+        )
+    return args
+
+
+def most_frequent_tag_baseline(train_words, train_tags):
+    """Most frequent tag per word form in training; the overall most frequent tag else."""
+    counts = collections.defaultdict(collections.Counter)
+    overall = collections.Counter()
+    for words, tags in zip(train_words, train_tags):
+        for word, tag in zip(words, tags):
+            counts[word][tag] += 1
+            overall[tag] += 1
+    best = {word: tags.most_common(1)[0][0] for word, tags in counts.items()}
+    default = overall.most_common(1)[0][0]
+    return lambda word: best.get(word, default)
+
+
+def with_end_token(end_id, unknown_id, word_dropout=0.0, seed=None):
+    """A `tf.data` map: appends the end token the serving tokenizer adds to every
+    sentence (weight 0, so it never counts), weights real words 1, and replaces a
+    `word_dropout` fraction of the training words with `unknown_id`."""
+
+    def add(words, tags):
+        lengths = tf.reduce_sum(tf.cast(words != 0, tf.int32), axis=1)
+        real = tf.sequence_mask(lengths, tf.shape(words)[1] + 1)
+        if word_dropout:
+            drop = tf.random.uniform(tf.shape(words), seed=seed) < word_dropout
+            words = tf.where(drop & (words != 0), unknown_id, words)
+        words = tf.pad(words, [[0, 0], [0, 1]])
+        tags = tf.pad(tags, [[0, 0], [0, 1]])
+        end = tf.one_hot(lengths, tf.shape(words)[1], dtype=tf.int32) * end_id
+        return words + end, tags, tf.cast(real, tf.float32)
+
+    return add
+
+
+def tag_batches(model, dataset, tokenizer):
+    """(correct, total) over all words and over words outside the vocabulary."""
+    correct = total = unknown_correct = unknown_total = 0
+    for words, tags, weights in dataset:
+        predicted = np.argmax(model(words, training=False), axis=-1)
+        real = weights.numpy() > 0
+        right = (predicted == tags.numpy()) & real
+        unknown = (words.numpy() == tokenizer.unknown_id) & real
+        correct += right.sum()
+        total += real.sum()
+        unknown_correct += (right & unknown).sum()
+        unknown_total += unknown.sum()
+    return correct / total, unknown_correct / max(unknown_total, 1), int(unknown_total)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.time()
+    keras.utils.set_random_seed(args.seed)
+    os.makedirs(args.output, exist_ok=True)
+    (train_words, train_tags), (dev_words, dev_tags), (test_words, test_tags) = ud.load_data(
+        "en_ewt", data_dir=args.data
+    )
+    if args.max_train:
+        train_words, train_tags = train_words[: args.max_train], train_tags[: args.max_train]
+    tag_names = list(ud.UPOS_TAGS)
+    # Word dropout, not a frequency cut, teaches the model what to do with a word it
+    # does not know: the baseline knows every training word, and so does the tagger.
+    tokenizer = ks.data.WordTokenizer(min_frequency=args.min_frequency)
+    tokenizer.adapt(train_words)
+    print(
+        f"UD English EWT: {len(train_words)} training, {len(dev_words)} dev, "
+        f"{len(test_words)} test sentences ({sum(map(len, test_words))} test words); "
+        f"vocabulary {tokenizer.vocabulary_size} word forms"
+    )
+
+    def batches(words, tags, training):
+        data = ks.data.tagging_dataset(
+            words, tags, tokenizer, tag_names, args.batch_size, shuffle=training, seed=args.seed
+        )
+        add = with_end_token(
+            tokenizer.end_id,
+            tokenizer.unknown_id,
+            args.word_dropout if training else 0.0,
+            args.seed,
+        )
+        return data.map(add).prefetch(tf.data.AUTOTUNE)
+
+    train, dev, test = (
+        batches(train_words, train_tags, True),
+        batches(dev_words, dev_tags, False),
+        batches(test_words, test_tags, False),
+    )
+    model = ks.models.ManyToMany(
+        vocab_size=tokenizer.vocabulary_size,
+        embedding_dim=args.embedding_dim,
+        units=args.units,
+        num_layers=args.layers,
+        bidirectional=True,
+        dropout=args.dropout,
+        num_outputs=len(tag_names),
+    )
+    model.compile(
+        keras.optimizers.Adam(2e-3, global_clipnorm=5.0),
+        loss="sparse_categorical_crossentropy",
+        weighted_metrics=["accuracy"],
+    )
+    checkpoint = os.path.join(args.output, "best.weights.h5")
+    history = model.fit(
+        train,
+        validation_data=dev,
+        epochs=args.epochs,
+        callbacks=[
+            keras.callbacks.ModelCheckpoint(
+                checkpoint,
+                monitor="val_accuracy",
+                mode="max",
+                save_best_only=True,
+                save_weights_only=True,
+            ),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", patience=1),
+        ],
+        verbose=1,
+    )
+    model.load_weights(checkpoint)
+
+    accuracy, unknown_accuracy, unknown_words = tag_batches(model, test, tokenizer)
+    baseline = most_frequent_tag_baseline(train_words, train_tags)
+    vocabulary = set(tokenizer.get_vocabulary())
+    pairs = [(w, t) for words, tags in zip(test_words, test_tags) for w, t in zip(words, tags)]
+    baseline_accuracy = np.mean([baseline(w) == t for w, t in pairs])
+    unseen = [(w, t) for w, t in pairs if w not in vocabulary]
+    baseline_unknown = np.mean([baseline(w) == t for w, t in unseen])
+    _common.print_table(
+        ["tagger", "test UPOS accuracy", f"on the {unknown_words} out-of-vocabulary words"],
+        [
+            ("BiLSTM tagger", f"{100 * accuracy:.2f}%", f"{100 * unknown_accuracy:.2f}%"),
+            (
+                "most frequent tag per word",
+                f"{100 * baseline_accuracy:.2f}%",
+                f"{100 * baseline_unknown:.2f}%",
+            ),
+        ],
+    )
+    best_epoch = int(np.argmax(history.history["val_accuracy"])) + 1
+    print(
+        f"best dev accuracy {100 * max(history.history['val_accuracy']):.2f}% (epoch "
+        f"{best_epoch}); trained and scored in {time.time() - started:.0f} s"
+    )
+
+    export_path = ks.export.export_text_model(
+        model,
+        os.path.join(args.output, "tagger"),
+        tokenizer,
+        labels=tag_names,
+        overwrite=True,
+    )
+    served = _common.serve_in_fresh_process(export_path, EXAMPLES)
+    print(f"SavedModel: {export_path}, served from a process that imports only TensorFlow:")
+    for tokens, tags in zip(served["tokens"], served["tags"]):
+        print("  " + " ".join(f"{w}/{t}" for w, t in zip(tokens.split(), tags.split())))
+    return _common.write_results(
+        args.output,
+        "UPOS tagging, UD English EWT test split",
+        "accuracy",
+        accuracy,
+        baseline_accuracy,
+        True,
+        started,
+        unknown_word_accuracy=float(unknown_accuracy),
+        baseline_unknown_word_accuracy=float(baseline_unknown),
+        best_dev_accuracy=float(max(history.history["val_accuracy"])),
+        best_epoch=best_epoch,
+        served=served,
+        export=export_path,
+    )
+
+
+if __name__ == "__main__":
+    main()
