@@ -290,7 +290,7 @@ def distribute_options(dataset, source, num_shards):
     return dataset.with_options(options)
 
 
-def texts_from_files(name, files, column):
+def texts_from_files(name, files, column, sample_size=None):
     """Returns `(dataset of scalar str, skipped-lines tf.Variable)` for `adapt`.
 
     `column` picks a tab-separated column (None: the whole line); a line without it
@@ -314,6 +314,8 @@ def texts_from_files(name, files, column):
     elements = source.elements(
         shuffle=False, seed=None, num_shards=1, shard_index=0, deterministic=True
     )
+    if sample_size is not None:
+        elements = elements.take(sample_size)
     texts = elements.batch(PARSE_BATCH).map(parse, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
     return texts, skipped
 

@@ -212,9 +212,9 @@ class Tokenizer(keras.layers.Layer):
             column: int or None. With `files`, the tab-separated column to read
                 (`0` for the sources of `source<TAB>target` files, `1` for the
                 targets). Defaults to `None` (whole lines).
-            sample_size: int or None. Learn from the first `sample_size` texts only
-                (files are read round-robin, so every file contributes). Defaults
-                to `None` (all).
+            sample_size: int or None. Learn from the first `sample_size` texts (of
+                `files`, lines) only; files are read round-robin, so every file
+                contributes. Defaults to `None` (all).
             verbose: int. `1` shows a `keras.utils.Progbar` of the texts read.
                 Defaults to `0`.
 
@@ -244,7 +244,7 @@ class Tokenizer(keras.layers.Layer):
         if files is not None:
             from keras_seq.data import _streaming
 
-            stream, skipped = _streaming.texts_from_files("files", files, column)
+            stream, skipped = _streaming.texts_from_files("files", files, column, sample_size)
         elif isinstance(texts, tf.data.Dataset):
             stream = texts
             check_string_dataset("texts", stream, arities=(1,))
@@ -267,13 +267,14 @@ class Tokenizer(keras.layers.Layer):
         else:
             tensor, _ = _text.as_text_tensor(texts, "texts")
             stream = tf.data.Dataset.from_tensor_slices(tensor)
-        if sample_size is not None:
+        if sample_size is not None and files is None:
             stream = stream.take(sample_size)
         self.set_vocabulary(self._learn_vocabulary(stream, None, verbose=verbose))
         if skipped is not None and int(skipped.numpy()):
+            missing = "" if column is None else f"without column {column} or "
             warnings.warn(
                 f"{type(self).__name__}.adapt skipped {int(skipped.numpy())} lines of "
-                f"`files` without column {column} or not in UTF-8.",
+                f"`files` {missing}not in UTF-8.",
                 stacklevel=2,
             )
 
