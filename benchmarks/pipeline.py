@@ -22,7 +22,7 @@ temporary folder (deleted afterwards, never committed): `--stream-pairs` pairs a
 `--small-pairs` pairs, each in `--shards` `.gz` shards of `source<TAB>target` lines
 (Zipf-distributed words over 9,000 types, 1 to 40 words a side). Vocabularies of 8,000
 words are adapted from a 20,000-line sample of the files. Each epoch is iterated in a
-fresh subprocess (so that its peak resident memory, `ru_maxrss`, is its own) with
+fresh subprocess (so that its peak resident memory, `VmHWM`, is its own) with
 `seq2seq_dataset(glob, ..., batch_size=64, max_length=50)`; it prints
 
 - peak RSS over the big corpus against the small one (goal: under 1.5x for 20x data);
@@ -116,12 +116,26 @@ def measure_epoch(args):
             pads += int((part == 0).sum())
             total += part.size
     seconds = time.perf_counter() - start
-    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mib = peak_rss_mib()
     print(
         json.dumps(
             {"pairs": pairs, "seconds": seconds, "rss_mib": rss_mib, "padding": pads / total}
         )
     )
+
+
+def peak_rss_mib():
+    """This process's peak resident memory: `VmHWM`, which starts afresh at `exec`.
+
+    `ru_maxrss` does not: Linux carries it over from the parent at fork and keeps it
+    across `execve`, so a child of a big parent reads the parent's peak.
+    """
+    status = pathlib.Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(pattern, vocabularies, tokens=False, batch_tokens=2048, num_buckets=8):
