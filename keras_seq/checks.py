@@ -359,3 +359,72 @@ def check_sampling_settings(temperature, top_k, top_p):
         allow_none=True,
     )
     return temperature, top_k, top_p
+
+
+def is_path_like(value):
+    """True for a str or `os.PathLike` (a path or a glob pattern)."""
+    import os
+
+    return isinstance(value, (str, os.PathLike))
+
+
+def check_files(name, value):
+    """Returns the sorted, de-duplicated files named by a path, a glob or a list of them.
+
+    Globs (`*`, `?`, `[`) are expanded with `tf.io.gfile.glob` (so `gs://` works); a
+    pattern that matches nothing or a path that does not exist raises a
+    `FileNotFoundError` naming it. The order is sorted, so every worker of a
+    multi-worker job lists the same files in the same order.
+    """
+    import os
+
+    import tensorflow as tf
+
+    entries = [value] if is_path_like(value) else value
+    if not isinstance(entries, (list, tuple)) or not all(is_path_like(e) for e in entries):
+        raise TypeError(
+            f"Argument `{name}` must be a path, a glob pattern or a list of them. "
+            f"Received: {name}={value!r:.80} (of type {type(value).__name__})"
+        )
+    if not entries:
+        raise ValueError(f"Argument `{name}` must not be empty. Received: {name}={value!r}")
+    files = set()
+    for entry in entries:
+        entry = os.fspath(entry)
+        if any(c in entry for c in "*?["):
+            matches = [m for m in tf.io.gfile.glob(entry) if not tf.io.gfile.isdir(m)]
+            if not matches:
+                raise FileNotFoundError(f"`{name}`: the pattern {entry!r} matches no file.")
+            files.update(matches)
+        elif tf.io.gfile.exists(entry) and not tf.io.gfile.isdir(entry):
+            files.add(entry)
+        else:
+            raise FileNotFoundError(f"`{name}`: no such file: {entry!r}")
+    return sorted(files)
+
+
+def check_string_dataset(name, dataset, arities):
+    """Returns how many strings each element of a `tf.data.Dataset` holds, or raises.
+
+    An element must be one scalar `tf.string` (arity 1) or a tuple of `n` of them
+    (arity `n`), with `n` in `arities`.
+    """
+    import tensorflow as tf
+
+    spec = dataset.element_spec
+    parts = spec if isinstance(spec, tuple) else (spec,)
+    good = all(
+        isinstance(part, tf.TensorSpec) and part.dtype == tf.string and part.shape.rank == 0
+        for part in parts
+    )
+    arity = len(parts) if isinstance(spec, tuple) else 1
+    if not good or arity not in arities:
+        wanted = " or ".join(
+            "scalar tf.string elements (lines)" if n == 1 else f"tuples of {n} scalar tf.string"
+            for n in arities
+        )
+        raise TypeError(
+            f"Argument `{name}` must be a tf.data.Dataset of {wanted}. Received: a dataset "
+            f"with element_spec={spec!r:.200}"
+        )
+    return arity

@@ -11,9 +11,20 @@ from keras_seq.data.tokenizer import Tokenizer
 _CHUNK = 4096
 
 
-def check_options(batch_size, max_length, num_buckets, bucket_boundaries):
-    """Checks the batching arguments that every pipeline takes."""
-    check_positive_int("batch_size", batch_size)
+def check_options(batch_size, max_length, num_buckets, bucket_boundaries, batch_tokens=None):
+    """Checks the batching arguments that every pipeline takes; returns the `max_length`
+    to apply (with `batch_tokens`, `None` becomes `batch_tokens`: one longest example
+    must fit the budget)."""
+    if (batch_size is None) == (batch_tokens is None):
+        raise ValueError(
+            "Pass exactly one of `batch_size` (examples per batch) and `batch_tokens` "
+            f"(padded tokens per batch). Received: batch_size={batch_size!r}, "
+            f"batch_tokens={batch_tokens!r}"
+        )
+    if batch_size is not None:
+        check_positive_int("batch_size", batch_size)
+    else:
+        check_positive_int("batch_tokens", batch_tokens)
     check_int("max_length", max_length, minimum=1, allow_none=True)
     check_positive_int("num_buckets", num_buckets)
     if bucket_boundaries is not None:
@@ -25,6 +36,31 @@ def check_options(batch_size, max_length, num_buckets, bucket_boundaries):
                 "Argument `bucket_boundaries` must be strictly increasing. "
                 f"Received: bucket_boundaries={bucket_boundaries!r}"
             )
+    if batch_tokens is None:
+        return max_length
+    if max_length is None:
+        return batch_tokens
+    if max_length > batch_tokens:
+        raise ValueError(
+            "Argument `max_length` must be at most `batch_tokens`, so that the longest "
+            f"example fits in a batch. Received: max_length={max_length}, "
+            f"batch_tokens={batch_tokens}"
+        )
+    return max_length
+
+
+def check_stream_options(shuffle_buffer, sample_size, num_shards, shard_index):
+    """Checks the arguments that only streams use."""
+    check_positive_int("shuffle_buffer", shuffle_buffer)
+    check_positive_int("sample_size", sample_size)
+    check_positive_int("num_shards", num_shards)
+    check_int(
+        "shard_index",
+        shard_index,
+        minimum=0,
+        maximum=num_shards - 1,
+        expected=f"an integer in [0, num_shards - 1] = [0, {num_shards - 1}]",
+    )
 
 
 def check_tokenizer(name, tokenizer):
@@ -72,6 +108,28 @@ def quantile_boundaries(lengths, num_buckets):
     return sorted({int(np.floor(q)) + 1 for q in quantiles if low < int(np.floor(q)) + 1 <= high})
 
 
+def tail_boundaries(boundaries, key_lengths, longest):
+    """Adds boundaries doubling from just above the longest length seen up to `longest`.
+
+    With a token budget, a bucket's batch size is set by the longest example it can
+    hold; lengths above a sample's maximum get buckets of their own, so that a rare
+    long example does not force batches of one on the last quantile bucket.
+    """
+    start = (int(np.max(key_lengths)) if len(key_lengths) else 1) + 1
+    boundaries = list(boundaries)
+    while start <= longest:
+        if not boundaries or start > boundaries[-1]:
+            boundaries.append(start)
+        start *= 2
+    return boundaries
+
+
+def token_batch_sizes(boundaries, longest, batch_tokens):
+    """Examples per batch for each bucket so that rows x padded length <= batch_tokens."""
+    uppers = [min(b - 1, longest) for b in boundaries] + [longest]
+    return [max(1, batch_tokens // max(1, upper)) for upper in uppers]
+
+
 def batch(
     dataset,
     key_lengths,
@@ -84,36 +142,54 @@ def batch(
     bucket_boundaries,
     num_buckets,
     drop_remainder,
+    batch_tokens=None,
+    longest=None,
+    dense=False,
 ):
-    """Shuffles, buckets by `length_fn(*element)`, pads with 0 and prefetches."""
+    """Shuffles, buckets by `length_fn(*element)`, pads with 0 and prefetches.
+
+    With `batch_tokens`, each bucket's batch size is `batch_tokens // (its longest
+    possible length)`, the last bucket's being `longest`, so no batch has more than
+    `batch_tokens` padded tokens in any of its tensors.
+    """
     if shuffle and len(key_lengths):
         dataset = dataset.shuffle(len(key_lengths), seed=seed, reshuffle_each_iteration=True)
-    # Slices of a RaggedTensor have a RaggedTensorSpec; padded_batch wants TensorSpecs.
-    dataset = dataset.map(
-        lambda *parts: tuple(tf.identity(part) for part in parts),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
+    if not dense:
+        # Slices of a RaggedTensor have a RaggedTensorSpec; padded_batch wants TensorSpecs.
+        dataset = dataset.map(
+            lambda *parts: tuple(tf.identity(part) for part in parts),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     if bucket_boundaries is None:
         boundaries = quantile_boundaries(key_lengths, num_buckets)
+        if batch_tokens is not None:
+            boundaries = tail_boundaries(boundaries, key_lengths, longest)
     else:
         boundaries = [int(b) for b in bucket_boundaries]
+    if batch_tokens is None:
+        sizes = [batch_size] * (len(boundaries) + 1)
+    else:
+        sizes = token_batch_sizes(boundaries, longest, batch_tokens)
     if boundaries:
         dataset = dataset.bucket_by_sequence_length(
             element_length_func=length_fn,
             bucket_boundaries=boundaries,
-            bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+            bucket_batch_sizes=sizes,
             padded_shapes=padded_shapes,
             drop_remainder=drop_remainder,
         )
     else:
         dataset = dataset.padded_batch(
-            batch_size, padded_shapes=padded_shapes, drop_remainder=drop_remainder
+            sizes[0], padded_shapes=padded_shapes, drop_remainder=drop_remainder
         )
     return dataset.prefetch(tf.data.AUTOTUNE), boundaries
 
 
-def annotate(dataset, num_examples, num_dropped, boundaries):
-    dataset.num_examples = int(num_examples)
-    dataset.num_dropped = int(num_dropped)
+def annotate(dataset, num_examples, num_dropped, boundaries, counts=None):
+    """Sets `num_examples`, `num_dropped` (None for a stream: see `counts`),
+    `bucket_boundaries` and `counts` (a stream's `StreamCounts`, else None)."""
+    dataset.num_examples = None if num_examples is None else int(num_examples)
+    dataset.num_dropped = None if num_dropped is None else int(num_dropped)
     dataset.bucket_boundaries = list(boundaries)
+    dataset.counts = counts
     return dataset

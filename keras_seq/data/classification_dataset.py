@@ -4,21 +4,26 @@ import numpy as np
 import tensorflow as tf
 
 from keras_seq.checks import check_str_list
-from keras_seq.data import _pipeline
+from keras_seq.data import _pipeline, _streaming
 
 
 def classification_dataset(
     texts,
     labels,
     tokenizer,
-    batch_size,
+    batch_size=None,
     *,
+    batch_tokens=None,
     max_length=None,
     shuffle=True,
     seed=None,
     bucket_boundaries=None,
     num_buckets=8,
     drop_remainder=False,
+    shuffle_buffer=10_000,
+    sample_size=10_000,
+    num_shards=1,
+    shard_index=0,
 ):
     """Builds a `tf.data.Dataset` of `(token_ids, labels)` batches for a `ManyToOne` model.
 
@@ -28,13 +33,26 @@ def classification_dataset(
     `max_length` tokens (end token included) are dropped with a warning and counted
     in the dataset's `num_dropped`.
 
+    With `labels=None`, `texts` is a stream, read inside `tf.data` and never held in
+    memory, exactly like a `seq2seq_dataset` stream (shuffle buffer, boundaries from
+    a sample, malformed lines counted in `counts` and reported, `FILE` auto-sharding,
+    `num_shards`/`shard_index`): `text<TAB>label` files (plain or `.gz`) with an
+    integer label, or a `tf.data.Dataset` of `(text, integer label)`. A line whose
+    label is not an integer is malformed. `batch_tokens` bounds the padded tokens
+    per batch instead of `batch_size`, as in `seq2seq_dataset`.
+
     Args:
-        texts: list of str.
+        texts: list of str; with `labels=None`, a path, a glob or a list of them, or
+            a `tf.data.Dataset` of `(text, label)`.
         labels: array-like with one label (int class, float value, or a vector)
-            per text.
+            per text, or `None` for a stream.
         tokenizer: keras_seq.data tokenizer (adapted).
-        batch_size: int. Examples per batch (at least 1).
-        max_length: int or None. Longest text kept, in tokens. Defaults to `None`.
+        batch_size: int or None. Examples per batch (at least 1), or use
+            `batch_tokens`.
+        batch_tokens: int or None. Padded tokens per batch, at most. Defaults to
+            `None`.
+        max_length: int or None. Longest text kept, in tokens. Defaults to `None`
+            (with `batch_tokens`, `batch_tokens`).
         shuffle: bool. Reshuffle every epoch. Defaults to `True`.
         seed: int or None. Shuffle seed. Defaults to `None`.
         bucket_boundaries: list of int or None. Length boundaries. Defaults to
@@ -43,6 +61,12 @@ def classification_dataset(
             Defaults to `8`.
         drop_remainder: bool. Drop each bucket's last partial batch. Defaults to
             `False`.
+        shuffle_buffer: int. Streams only: lines in the shuffle buffer. Defaults
+            to `10_000`.
+        sample_size: int. Streams only: texts read to place the bucket
+            boundaries. Defaults to `10_000`.
+        num_shards: int. Streams only: number of shards. Defaults to `1`.
+        shard_index: int. Streams only: this worker's shard. Defaults to `0`.
 
     Returns:
         A `tf.data.Dataset` yielding `(token_ids, labels)`: int32 ids of shape
@@ -59,7 +83,26 @@ def classification_dataset(
     [0, 0, 1, 1]
     """
     _pipeline.check_tokenizer("tokenizer", tokenizer)
-    _pipeline.check_options(batch_size, max_length, num_buckets, bucket_boundaries)
+    max_length = _pipeline.check_options(
+        batch_size, max_length, num_buckets, bucket_boundaries, batch_tokens
+    )
+    if labels is None:
+        return _stream(
+            texts,
+            tokenizer,
+            batch_size=batch_size,
+            batch_tokens=batch_tokens,
+            max_length=max_length,
+            shuffle=shuffle,
+            seed=seed,
+            shuffle_buffer=shuffle_buffer,
+            sample_size=sample_size,
+            bucket_boundaries=bucket_boundaries,
+            num_buckets=num_buckets,
+            drop_remainder=drop_remainder,
+            num_shards=num_shards,
+            shard_index=shard_index,
+        )
     texts = check_str_list("texts", texts)
     labels = np.asarray(labels)
     if labels.ndim == 0 or labels.shape[0] != len(texts):
@@ -83,7 +126,7 @@ def classification_dataset(
     dataset, boundaries = _pipeline.batch(
         dataset,
         lengths[keep],
-        lambda ids, label: tf.shape(ids)[0],
+        _text_length,
         ([None], list(labels.shape[1:])),
         batch_size,
         shuffle=shuffle,
@@ -91,5 +134,52 @@ def classification_dataset(
         bucket_boundaries=bucket_boundaries,
         num_buckets=num_buckets,
         drop_remainder=drop_remainder,
+        batch_tokens=batch_tokens,
+        longest=int(lengths[keep].max()) if keep.any() else 1,
     )
     return _pipeline.annotate(dataset, np.sum(keep), dropped, boundaries)
+
+
+def _text_length(ids, label):
+    return tf.shape(ids)[0]
+
+
+def _stream(texts, tokenizer, **options):
+    if not _streaming.is_stream(texts):
+        raise TypeError(
+            "With `labels=None`, `texts` must be a stream: a path, a glob or a list of "
+            "them, or a tf.data.Dataset of (text, label). Received: "
+            f"texts={texts!r:.80} (of type {type(texts).__name__})"
+        )
+    if isinstance(texts, tf.data.Dataset):
+        spec = texts.element_spec
+        if (
+            isinstance(spec, tuple)
+            and len(spec) == 2
+            and isinstance(spec[1], tf.TensorSpec)
+            and spec[1].dtype.is_integer
+        ):
+            # Labels travel as text, like the label column of a file, and are parsed back.
+            texts = texts.map(lambda text, label: (text, tf.strings.as_string(label)))
+    _pipeline.check_stream_options(
+        options["shuffle_buffer"],
+        options["sample_size"],
+        options["num_shards"],
+        options["shard_index"],
+    )
+
+    def encode(table):
+        ids = tokenizer.encode(table[:, 0], add_end=True, ragged=True)
+        labels = tf.strings.to_number(tf.strings.strip(table[:, 1]), tf.int32)
+        return (ids, labels), ids.row_lengths()
+
+    return _streaming.build(
+        "classification_dataset",
+        _streaming.Source("texts", texts, arities=(1, 2)),
+        columns=2,
+        label_column=1,
+        encode=encode,
+        length_fn=_text_length,
+        padded_shapes=([None], []),
+        **options,
+    )

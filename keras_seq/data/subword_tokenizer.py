@@ -28,7 +28,9 @@ class SubwordTokenizer(Tokenizer):
             `None` (call `adapt`).
         lowercase: bool. Lowercase before splitting. Defaults to `False`.
         max_tokens: int. Target vocabulary size for `adapt`, reserved ids included.
-            Defaults to `8000`.
+            Defaults to `8000`. `adapt` trains WordPiece from a list, a
+            `tf.data.Dataset` or `files` (streamed; `sample_size=N` trains on the
+            first N texts only), like `Tokenizer.adapt`.
         **kwargs: base layer arguments.
 
     Example:
@@ -72,14 +74,11 @@ class SubwordTokenizer(Tokenizer):
         joined = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
         return _text.join_words(tf.strings.regex_replace(joined, " ##", ""))
 
-    def _learn_vocabulary(self, texts, token_lists):
+    def _learn_vocabulary(self, texts, token_lists, verbose=0):
         import keras_hub
 
-        words = (
-            tf.data.Dataset.from_tensor_slices(texts)
-            .batch(1024)
-            .map(self._split, num_parallel_calls=tf.data.AUTOTUNE)
-        )
+        # `texts` is a dataset of strings: KerasHub counts the words as it streams.
+        words = texts.batch(1024).map(self._split, num_parallel_calls=tf.data.AUTOTUNE)
         size = self.max_tokens if self.max_tokens is not None else 8000
         vocabulary = keras_hub.tokenizers.compute_word_piece_vocabulary(
             words, size, split=False, reserved_tokens=list(self.special_tokens)

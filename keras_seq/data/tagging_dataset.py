@@ -12,8 +12,9 @@ def tagging_dataset(
     tags,
     word_tokenizer,
     tag_vocabulary,
-    batch_size,
+    batch_size=None,
     *,
+    batch_tokens=None,
     max_length=None,
     shuffle=True,
     seed=None,
@@ -38,9 +39,12 @@ def tagging_dataset(
         word_tokenizer: keras_seq.data tokenizer (normally a `WordTokenizer`
             adapted on the same token lists).
         tag_vocabulary: list of str. All tags, in id order.
-        batch_size: int. Sentences per batch (at least 1).
+        batch_size: int or None. Sentences per batch (at least 1), or use
+            `batch_tokens`.
+        batch_tokens: int or None. Padded words per batch, at most (see
+            `seq2seq_dataset`). Defaults to `None`.
         max_length: int or None. Longest sentence kept, in words. Defaults to
-            `None`.
+            `None` (with `batch_tokens`, `batch_tokens`).
         shuffle: bool. Reshuffle every epoch. Defaults to `True`.
         seed: int or None. Shuffle seed. Defaults to `None`.
         bucket_boundaries: list of int or None. Length boundaries. Defaults to
@@ -66,7 +70,9 @@ def tagging_dataset(
     True
     """
     _pipeline.check_tokenizer("word_tokenizer", word_tokenizer)
-    _pipeline.check_options(batch_size, max_length, num_buckets, bucket_boundaries)
+    max_length = _pipeline.check_options(
+        batch_size, max_length, num_buckets, bucket_boundaries, batch_tokens
+    )
     tag_index = _tag_index(tag_vocabulary)
     sentences = _token_lists("sentences_tokens", sentences_tokens)
     tag_lists = _token_lists("tags", tags)
@@ -116,6 +122,8 @@ def tagging_dataset(
         bucket_boundaries=bucket_boundaries,
         num_buckets=num_buckets,
         drop_remainder=drop_remainder,
+        batch_tokens=batch_tokens,
+        longest=int(kept_lengths.max()) if len(kept_lengths) else 1,
     )
     return _pipeline.annotate(dataset, np.sum(keep), dropped, boundaries)
 

@@ -1,12 +1,21 @@
 """The common interface of the keras-seq tokenizers."""
 
 import collections
+import warnings
 
 import keras
 import tensorflow as tf
 
-from keras_seq.checks import check_bool, check_int, check_list, check_str_list
+from keras_seq.checks import (
+    check_bool,
+    check_int,
+    check_list,
+    check_str_list,
+    check_string_dataset,
+)
 from keras_seq.data import _text
+
+_ADAPT_BATCH = 4096
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -88,8 +97,12 @@ class Tokenizer(keras.layers.Layer):
     def _vocabulary_changed(self):
         """Called after the vocabulary was set, to update sublayers."""
 
-    def _learn_vocabulary(self, texts, token_lists):
-        """Returns the learned tokens (reserved ones excluded), most frequent first."""
+    def _learn_vocabulary(self, texts, token_lists, verbose=0):
+        """Returns the learned tokens (reserved ones excluded), most frequent first.
+
+        `texts` is a `tf.data.Dataset` of scalar strings, read once in batches: only
+        the token counts are held, never the texts.
+        """
         counts = collections.Counter()
         if token_lists is not None:
             flat = tf.constant([t.encode("utf-8") for tokens in token_lists for t in tokens])
@@ -97,9 +110,21 @@ class Tokenizer(keras.layers.Layer):
                 flat = _text.lower(flat)
             counts.update(flat.numpy().tolist())
         else:
-            for start in range(0, len(texts), 4096):
-                batch = tf.constant(texts[start : start + 4096])
-                counts.update(self._split(batch).flat_values.numpy().tolist())
+
+            def count(batch):
+                tokens, _, numbers = tf.unique_with_counts(self._split(batch).flat_values)
+                return tokens, numbers, tf.size(batch)
+
+            progbar = keras.utils.Progbar(None, unit_name="text") if verbose else None
+            seen = 0
+            batches = texts.batch(_ADAPT_BATCH).map(count, num_parallel_calls=tf.data.AUTOTUNE)
+            for tokens, numbers, size in batches:
+                counts.update(dict(zip(tokens.numpy().tolist(), numbers.numpy().tolist())))
+                seen += int(size)
+                if progbar is not None:
+                    progbar.update(seen)
+            if progbar is not None:
+                progbar.update(seen, finalize=True)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         tokens = [token.decode("utf-8") for token, n in ranked if n >= self.min_frequency]
         reserved = set(self.special_tokens)
@@ -167,20 +192,63 @@ class Tokenizer(keras.layers.Layer):
             autograph=False,
         )
 
-    def adapt(self, texts):
+    def adapt(self, texts=None, *, files=None, column=None, sample_size=None, verbose=0):
         """Learns the vocabulary from texts (replacing any previous one).
 
         Tokens are ranked by frequency, ties broken alphabetically, so the result is
         deterministic; `max_tokens` and `min_frequency` are applied.
 
+        A `tf.data.Dataset` or `files` is streamed in batches: only the token counts
+        are held in memory, never the corpus. Lines of `files` without the wanted
+        `column`, or not in UTF-8, are skipped with a warning giving their number.
+
         Args:
-            texts: list of str, or NumPy array / 1-D tensor of strings. A
-                `WordTokenizer` also accepts a list of token lists (already split
-                words, e.g. from a treebank), taken as they are.
+            texts: list of str, NumPy array / 1-D tensor of strings, or a
+                `tf.data.Dataset` of scalar strings. A `WordTokenizer` also accepts a
+                list of token lists (already split words, e.g. from a treebank),
+                taken as they are. Give this or `files`.
+            files: a path, a glob pattern or a list of them, of text files (plain or
+                `.gz`), read line by line. Defaults to `None`.
+            column: int or None. With `files`, the tab-separated column to read
+                (`0` for the sources of `source<TAB>target` files, `1` for the
+                targets). Defaults to `None` (whole lines).
+            sample_size: int or None. Learn from the first `sample_size` texts (of
+                `files`, lines) only; files are read round-robin, so every file
+                contributes. Defaults to `None` (all).
+            verbose: int. `1` shows a `keras.utils.Progbar` of the texts read.
+                Defaults to `0`.
+
+        Example:
+        >>> import tensorflow as tf, keras_seq
+        >>> lines = tf.data.Dataset.from_tensor_slices(["a b a", "b a c"])
+        >>> tokenizer = keras_seq.data.WordTokenizer()
+        >>> tokenizer.adapt(lines, sample_size=1)
+        >>> tokenizer.get_vocabulary()[4:]
+        ['a', 'b']
         """
         if not tf.executing_eagerly():
             raise RuntimeError("`adapt` must be called eagerly, outside tf.function.")
-        if isinstance(texts, (list, tuple)) and texts and isinstance(texts[0], (list, tuple)):
+        if (texts is None) == (files is None):
+            raise ValueError(
+                "Pass exactly one of `texts` and `files`. Received: "
+                f"texts={texts!r:.60}, files={files!r:.60}"
+            )
+        check_int("sample_size", sample_size, minimum=1, allow_none=True)
+        check_int("column", column, minimum=0, allow_none=True)
+        check_int("verbose", verbose, minimum=0)
+        if files is None and column is not None:
+            raise ValueError(
+                f"Argument `column` only applies to `files`. Received: column={column!r}"
+            )
+        skipped = None
+        if files is not None:
+            from keras_seq.data import _streaming
+
+            stream, skipped = _streaming.texts_from_files("files", files, column, sample_size)
+        elif isinstance(texts, tf.data.Dataset):
+            stream = texts
+            check_string_dataset("texts", stream, arities=(1,))
+        elif isinstance(texts, (list, tuple)) and texts and isinstance(texts[0], (list, tuple)):
             if not self._accepts_token_lists:
                 raise TypeError(
                     f"{type(self).__name__}.adapt needs a list of strings. Received: a list "
@@ -192,10 +260,23 @@ class Tokenizer(keras.layers.Layer):
                 raise TypeError(
                     f"`texts` token lists must contain only strings. Received {bad[0]!r:.60}"
                 )
+            if sample_size is not None:
+                token_lists = token_lists[:sample_size]
             self.set_vocabulary(self._learn_vocabulary(None, token_lists))
+            return
         else:
             tensor, _ = _text.as_text_tensor(texts, "texts")
-            self.set_vocabulary(self._learn_vocabulary(tensor.numpy().tolist(), None))
+            stream = tf.data.Dataset.from_tensor_slices(tensor)
+        if sample_size is not None and files is None:
+            stream = stream.take(sample_size)
+        self.set_vocabulary(self._learn_vocabulary(stream, None, verbose=verbose))
+        if skipped is not None and int(skipped.numpy()):
+            missing = "" if column is None else f"without column {column} or "
+            warnings.warn(
+                f"{type(self).__name__}.adapt skipped {int(skipped.numpy())} lines of "
+                f"`files` {missing}not in UTF-8.",
+                stacklevel=2,
+            )
 
     _accepts_token_lists = False
 
