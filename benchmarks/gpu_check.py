@@ -106,15 +106,15 @@ def count_lstm_kernels():
     Keras tries `keras.src.backend.jax.rnn.lstm` (the fused cuDNN kernel through
     `jax.experimental.rnn`) and falls back to its generic `lax.scan` loop when that
     raises `NotImplementedError` (no GPU, masked input, non-default activations). The
-    wrapper records each outcome; it is private Keras API, so only this script uses it.
+    wrapper records each outcome once per traced LSTM call; it is private Keras API, so
+    only this script uses it.
     """
     import collections
 
-    import keras.src.backend.jax.rnn as jax_rnn
     from keras.src.layers.rnn import lstm as lstm_layer
 
     counts = collections.Counter()
-    fused = jax_rnn.lstm
+    fused = lstm_layer.backend.lstm  # on JAX: keras.src.backend.jax.rnn.lstm
 
     def recording(inputs, initial_state_h, initial_state_c, mask, *args, **kwargs):
         try:
