@@ -31,8 +31,9 @@ class DecodingStrategy:
 
     A strategy validates its settings when it is made, serializes them with
     `get_config`, and decodes any step function (see `keras_seq.decoding.step_contract`)
-    when called. Subclasses implement `_decode` and list their settings (attributes
-    of the same name as their constructor arguments) in `_setting_names`.
+    when called. Subclasses name the decoding function they call in `_function` and
+    list their settings in `_setting_names`: attributes named like the constructor's
+    arguments and like the function's keyword arguments, which receive them.
     """
 
     #: Hypotheses returned per input.
@@ -54,9 +55,10 @@ class DecodingStrategy:
         Returns:
             A `DecodingResult(ids, scores, lengths)`.
         """
-        ids, scores, lengths = self._decode(
+        ids, scores, lengths = self._function(
             step_fn,
             state,
+            **self.get_config(),
             start_id=start_id,
             end_id=end_id,
             max_length=max_length,
@@ -66,9 +68,6 @@ class DecodingStrategy:
         if len(ids.shape) == 2:  # the single-path functions return one row per input
             ids, scores, lengths = ids[:, None, :], scores[:, None], lengths[:, None]
         return DecodingResult(ids, scores, lengths)
-
-    def _decode(self, step_fn, state, **kwargs):
-        raise NotImplementedError
 
     def get_config(self):
         return {name: getattr(self, name) for name in self._setting_names}
@@ -110,13 +109,11 @@ class GreedySearch(DecodingStrategy):
     [[2], [2]]
     """
 
+    _function = staticmethod(greedy_search)
     _setting_names = ("min_length",)
 
     def __init__(self, min_length=0):
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
-
-    def _decode(self, step_fn, state, **kwargs):
-        return greedy_search(step_fn, state, min_length=self.min_length, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -147,6 +144,7 @@ class BeamSearch(DecodingStrategy):
     True
     """
 
+    _function = staticmethod(beam_search)
     _setting_names = ("beam_width", "length_penalty", "num_return", "min_length")
 
     def __init__(self, beam_width=4, length_penalty=0.0, num_return=1, min_length=0):
@@ -154,17 +152,6 @@ class BeamSearch(DecodingStrategy):
             beam_width, length_penalty, num_return
         )
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
-
-    def _decode(self, step_fn, state, **kwargs):
-        return beam_search(
-            step_fn,
-            state,
-            beam_width=self.beam_width,
-            length_penalty=self.length_penalty,
-            num_return=self.num_return,
-            min_length=self.min_length,
-            **kwargs,
-        )
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -195,6 +182,7 @@ class Sampling(DecodingStrategy):
     ((3, 1, 5), (3, 1))
     """
 
+    _function = staticmethod(sample)
     _setting_names = ("temperature", "top_k", "top_p", "seed", "min_length")
 
     def __init__(self, temperature=1.0, top_k=None, top_p=None, seed=None, min_length=0):
@@ -203,18 +191,6 @@ class Sampling(DecodingStrategy):
         )
         self.seed = checks.check_int("seed", seed, allow_none=True)
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
-
-    def _decode(self, step_fn, state, **kwargs):
-        return sample(
-            step_fn,
-            state,
-            temperature=self.temperature,
-            top_k=self.top_k,
-            top_p=self.top_p,
-            seed=self.seed,
-            min_length=self.min_length,
-            **kwargs,
-        )
 
 
 ALIASES = {"greedy": GreedySearch, "beam": BeamSearch, "sample": Sampling}
