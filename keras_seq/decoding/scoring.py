@@ -6,7 +6,13 @@ NEG_INF = float("-inf")
 
 
 def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
-    """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length."""
+    """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length.
+
+    Computed in float32 whatever the logits' dtype (float16 or bfloat16 under a mixed
+    precision policy). A row whose every logit is -inf (every token masked) gets -inf
+    log-probabilities, not the NaNs of `-inf - logsumexp = -inf - -inf`, so that scores
+    stay ordered and a hypothesis without a candidate just drops out.
+    """
     logits = ops.cast(logits, "float32")
     if temperature is not None and temperature != 1.0:
         logits = logits / temperature
@@ -14,7 +20,9 @@ def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
         is_end = ops.equal(ops.arange(ops.shape(logits)[-1], dtype="int32"), end_id)
         forbid = ops.logical_and(is_end, ops.less(step, min_length))
         logits = ops.where(forbid[None, :], NEG_INF, logits)
-    return ops.log_softmax(logits, axis=-1)
+    masked_row = ops.all(ops.equal(logits, NEG_INF), axis=-1, keepdims=True)
+    log_probs = ops.log_softmax(ops.where(masked_row, 0.0, logits), axis=-1)
+    return ops.where(masked_row, NEG_INF, log_probs)
 
 
 def length_penalty(lengths, alpha):

@@ -20,8 +20,7 @@ import keras
 import numpy as np
 from keras import ops, tree
 
-# Finite, so that a row whose every token is forbidden still has a defined softmax.
-_FORBIDDEN_LOGIT = -1e9
+from keras_seq._masking import large_negative
 
 
 def check_decoder(decoder):
@@ -47,7 +46,8 @@ def forbid_tokens(step_fn, token_ids, vocab_size):
 
     def step(ids, state, constants=None):
         logits, state = step_fn(ids, state, constants)
-        return ops.where(banned, _FORBIDDEN_LOGIT, logits), state
+        logits = ops.convert_to_tensor(logits)
+        return ops.where(banned, large_negative(logits.dtype), logits), state
 
     return step
 

@@ -3,8 +3,7 @@
 import keras
 from keras import ops
 
-# Large and finite: a fully masked row then gets uniform weights instead of NaNs.
-_MASKED_SCORE = -1e9
+from keras_seq._masking import large_negative
 
 
 class Attention(keras.layers.Layer):
@@ -34,7 +33,9 @@ class Attention(keras.layers.Layer):
             keys = self.keys(memory)
         scores = self.score(query, keys)
         if memory_mask is not None:
-            scores = ops.where(ops.expand_dims(memory_mask, 1), scores, _MASKED_SCORE)
+            scores = ops.where(
+                ops.expand_dims(memory_mask, 1), scores, large_negative(scores.dtype)
+            )
         weights = ops.softmax(scores, axis=-1)
         context = ops.matmul(weights, memory)
         if single_step:

@@ -235,10 +235,10 @@ class RNNDecoder(keras.layers.Layer):
         state = {
             "rnn": rnn_states
             if rnn_states is not None
-            else self.recurrent.get_initial_state(batch_size)
+            else self.recurrent.get_initial_state(batch_size, dtype=self.compute_dtype)
         }
         if self.input_feeding:
-            state["attentional"] = ops.zeros((batch_size, self.units))
+            state["attentional"] = ops.zeros((batch_size, self.units), dtype=self.compute_dtype)
         return state
 
     def prepare_memory(self, memory=None, memory_mask=None, conditioning=None):
@@ -399,8 +399,8 @@ class RNNDecoder(keras.layers.Layer):
         # step's outputs travel in the carry and are read back from the stacked carries.
         carry = {
             "state": self.get_initial_state(batch_size, initial_state),
-            "logits": ops.zeros((batch_size, self.vocab_size)),
-            "weights": ops.zeros(ops.shape(constants["memory"])[:2]),
+            "logits": ops.zeros((batch_size, self.vocab_size), dtype=self.compute_dtype),
+            "weights": ops.zeros(ops.shape(constants["memory"])[:2], dtype=self.compute_dtype),
         }
 
         def one_step(carry, x_t):

@@ -51,6 +51,25 @@ def test_masked_memory_gets_no_weight_and_rows_sum_to_one(make):
     assert context.shape == (2, 3, 4)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("make", LAYERS)
+def test_low_precision_masking_stays_finite(make, dtype):
+    """The masked score is one that float16 holds (-1e9 overflowed to -inf, whose softmax
+    over a fully masked row is NaN): such a row gets uniform weights."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(f"mixed_{dtype}")
+    try:
+        layer = make()  # its sub-layers (projections) take the policy too
+        mask = np.array([[1, 1, 1, 0, 0], [0, 0, 0, 0, 0]], bool)
+        _, weights = layer(QUERY, MEMORY, mask)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    weights = keras.ops.convert_to_numpy(keras.ops.cast(weights, "float32"))
+    assert keras.backend.standardize_dtype(layer.compute_dtype) == dtype
+    assert np.all(weights[0, :, 3:] == 0)
+    np.testing.assert_allclose(weights[1], np.full((3, 5), 0.2), atol=1e-3)
+
+
 @pytest.mark.parametrize("make", LAYERS)
 def test_one_step_query_equals_a_sequence_of_queries(make):
     layer = make()
