@@ -10,6 +10,14 @@ import keras
 import numpy as np
 
 import keras_seq as ks
+from keras_seq.cli.train import strategy_scope
+
+
+def model_scope():
+    """Where an application builds and compiles its models: the scope of the
+    `tf.distribute` strategy of `keras-seq train APP --strategy ...`, else no scope.
+    Training, evaluation, decoding and export then run outside it."""
+    return strategy_scope()
 
 
 def load_pairs(language, data, max_pairs, seed):

@@ -130,8 +130,9 @@ def main(argv=None):
     )
 
     print("\nimage encoder: a CNN trained to say which caption words an image holds")
-    classifier, encoder = build_encoder(args.image_size, tokenizer.vocabulary_size)
-    classifier.compile("adam", "binary_crossentropy", metrics=["binary_accuracy"])
+    with _common.model_scope():
+        classifier, encoder = build_encoder(args.image_size, tokenizer.vocabulary_size)
+        classifier.compile("adam", "binary_crossentropy", metrics=["binary_accuracy"])
     classifier.fit(
         train_x,
         bag_of_words(tokenizer, train_y),
@@ -143,12 +144,15 @@ def main(argv=None):
     train_f, val_f, test_f = (encoder.predict(x, verbose=0) for x in (train_x, val_x, test_x))
 
     print(f"\ncaption decoder: OneToMany on the {train_f.shape[1]} image features")
-    decoder_model = ks.models.OneToMany(
-        ks.layers.RNNDecoder(tokenizer.vocabulary_size, 32, args.units, dropout=0.2),
-        input_dim=train_f.shape[1],
-        max_length=16,
-    )
-    decoder_model.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"])
+    with _common.model_scope():
+        decoder_model = ks.models.OneToMany(
+            ks.layers.RNNDecoder(tokenizer.vocabulary_size, 32, args.units, dropout=0.2),
+            input_dim=train_f.shape[1],
+            max_length=16,
+        )
+        decoder_model.compile(
+            keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"]
+        )
     target = lambda captions: tokenizer.encode(captions, add_end=False)  # noqa: E731
     decoder_model.fit(
         train_f,

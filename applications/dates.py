@@ -10,8 +10,14 @@ SavedModel, serves it and plots attention.
 """
 
 import argparse
+import os
+import sys
 
-from keras_seq import demo
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common  # noqa: E402
+
+from keras_seq import demo  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -38,6 +44,7 @@ def main(argv=None):
         batch_size=args.batch_size,
         texts=args.text,
         pairs_file=args.data,
+        scope=_common.model_scope(),
     )
 
 

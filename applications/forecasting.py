@@ -73,7 +73,8 @@ def errors(forecast, truth):
 
 
 def fit(model, x, y, val, args):
-    model.compile(keras.optimizers.Adam(3e-3), loss="mse")
+    with _common.model_scope():
+        model.compile(keras.optimizers.Adam(3e-3), loss="mse")
     model.fit(
         x,
         y,
@@ -97,7 +98,8 @@ def run_series(name, args):
     rx, ry, _ = relative(x, y)
     scale = float(np.std(ry))
     keras.utils.set_random_seed(args.seed)
-    next_value = ks.models.ManyToOne(input_dim=1, units=args.units, head="linear")
+    with _common.model_scope():
+        next_value = ks.models.ManyToOne(input_dim=1, units=args.units, head="linear")
     rvx, rvy, _ = relative(vx, vy)
     fit(next_value, rx / scale, ry / scale, (rvx / scale, rvy / scale), args)
     rtx, _, test_last = relative(tx, ty)
@@ -109,9 +111,10 @@ def run_series(name, args):
     rx, ry, _ = relative(x, y)
     rvx, rvy, _ = relative(vx, vy)
     keras.utils.set_random_seed(args.seed)
-    horizon_model = ks.models.ManyToMany(
-        input_dim=1, units=args.units, num_outputs=season, head="linear"
-    )
+    with _common.model_scope():
+        horizon_model = ks.models.ManyToMany(
+            input_dim=1, units=args.units, num_outputs=season, head="linear"
+        )
     fit(
         horizon_model,
         rx / scale,

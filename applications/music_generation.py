@@ -80,18 +80,19 @@ def to_tokens(tokenizer, ids):
 def train_classifier(tokenizer, train, validation, args):
     """A ManyToOne genre classifier on real melodies (cut like the generator's)."""
     keras.utils.set_random_seed(args.seed)
-    classifier = ks.models.ManyToOne(
-        vocab_size=tokenizer.vocabulary_size,
-        embedding_dim=64,
-        units=64,
-        cell="gru",
-        bidirectional=True,
-        dropout=0.3,
-        num_outputs=len(GENRES),
-    )
-    classifier.compile(
-        keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    with _common.model_scope():
+        classifier = ks.models.ManyToOne(
+            vocab_size=tokenizer.vocabulary_size,
+            embedding_dim=64,
+            units=64,
+            cell="gru",
+            bidirectional=True,
+            dropout=0.3,
+            num_outputs=len(GENRES),
+        )
+        classifier.compile(
+            keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
     x, y = encode(tokenizer, train[1], args.max_notes), labels(train[0])
     classifier.fit(
         x,
@@ -201,16 +202,17 @@ def main(argv=None):
 
     print("\nmelody generator (OneToMany, LSTM decoder conditioned on the genre)")
     keras.utils.set_random_seed(args.seed)
-    generator = ks.models.OneToMany(
-        ks.layers.RNNDecoder(
-            tokenizer.vocabulary_size, 64, args.units, dropout=0.3, conditioning_dim=32
-        ),
-        num_classes=len(GENRES),
-        condition_dim=32,
-        every_step=True,
-        max_length=args.max_notes + 1,
-    )
-    generator.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"])
+    with _common.model_scope():
+        generator = ks.models.OneToMany(
+            ks.layers.RNNDecoder(
+                tokenizer.vocabulary_size, 64, args.units, dropout=0.3, conditioning_dim=32
+            ),
+            num_classes=len(GENRES),
+            condition_dim=32,
+            every_step=True,
+            max_length=args.max_notes + 1,
+        )
+        generator.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"])
     checkpoint = os.path.join(args.output, "generator.weights.h5")
     generator.fit(
         labels(train[0]),

@@ -67,11 +67,13 @@ def logistic_regression(train, validation, test, seed):
     return best[2].score(*test), best[1]
 
 
-def train(model, train_data, validation, args, as_rows):
+def train(make, train_data, validation, args, as_rows):
     shape = (lambda x: x.reshape(-1, 8, 8)) if as_rows else (lambda x: x)
-    model.compile(
-        keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    with _common.model_scope():
+        model = make()
+        model.compile(
+            keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
     model.fit(
         shape(train_data[0]),
         train_data[1],
@@ -112,7 +114,7 @@ def main(argv=None):
     ):
         print(f"\n{name}")
         keras.utils.set_random_seed(args.seed)
-        model, shape = train(make(), train_data, validation, args, as_rows)
+        model, shape = train(make, train_data, validation, args, as_rows)
         _, accuracy = model.evaluate(shape(test[0]), test[1], verbose=0)
         rows.append((name, accuracy))
     baseline, c = logistic_regression(train_data, validation, test, args.seed)

@@ -60,18 +60,21 @@ def parse_args(argv=None):
 
 def train_model(args, train, source, target, num_layers, reverse_source):
     keras.utils.set_random_seed(args.seed)
-    model = ks.models.Seq2Seq(
-        ks.layers.RNNEncoder(
-            source.vocabulary_size,
-            args.units,
-            args.units,
-            num_layers=num_layers,
-            reverse_source=reverse_source,
-        ),
-        ks.layers.RNNDecoder(target.vocabulary_size, args.units, args.units, num_layers=num_layers),
-        max_length=args.max_tokens + 4,
-    )
-    model.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0))
+    with _common.model_scope():
+        model = ks.models.Seq2Seq(
+            ks.layers.RNNEncoder(
+                source.vocabulary_size,
+                args.units,
+                args.units,
+                num_layers=num_layers,
+                reverse_source=reverse_source,
+            ),
+            ks.layers.RNNDecoder(
+                target.vocabulary_size, args.units, args.units, num_layers=num_layers
+            ),
+            max_length=args.max_tokens + 4,
+        )
+        model.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0))
     model.fit(
         ks.data.seq2seq_dataset(train, source, target, args.batch_size, seed=args.seed),
         epochs=args.epochs,

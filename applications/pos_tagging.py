@@ -162,20 +162,21 @@ def main(argv=None):
         batches(dev_words, dev_tags, False),
         batches(test_words, test_tags, False),
     )
-    model = ks.models.ManyToMany(
-        vocab_size=tokenizer.vocabulary_size,
-        embedding_dim=args.embedding_dim,
-        units=args.units,
-        num_layers=args.layers,
-        bidirectional=True,
-        dropout=args.dropout,
-        num_outputs=len(tag_names),
-    )
-    model.compile(
-        keras.optimizers.Adam(2e-3, global_clipnorm=5.0),
-        loss="sparse_categorical_crossentropy",
-        weighted_metrics=["accuracy"],
-    )
+    with _common.model_scope():
+        model = ks.models.ManyToMany(
+            vocab_size=tokenizer.vocabulary_size,
+            embedding_dim=args.embedding_dim,
+            units=args.units,
+            num_layers=args.layers,
+            bidirectional=True,
+            dropout=args.dropout,
+            num_outputs=len(tag_names),
+        )
+        model.compile(
+            keras.optimizers.Adam(2e-3, global_clipnorm=5.0),
+            loss="sparse_categorical_crossentropy",
+            weighted_metrics=["accuracy"],
+        )
     checkpoint = os.path.join(args.output, "best.weights.h5")
     history = model.fit(
         train,

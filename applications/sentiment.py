@@ -110,20 +110,21 @@ def main(argv=None):
         name = variant_name(cell, bidirectional)
         print(f"\n{name}: {'bidirectional ' if bidirectional else ''}{cell.upper()} classifier")
         keras.utils.set_random_seed(args.seed)
-        model = ks.models.ManyToOne(
-            vocab_size=tokenizer.vocabulary_size,
-            embedding_dim=args.embedding_dim,
-            units=args.units,
-            cell=cell,
-            bidirectional=bidirectional,
-            dropout=args.dropout,
-            num_outputs=len(LABELS),
-        )
-        model.compile(
-            keras.optimizers.Adam(1e-3),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+        with _common.model_scope():
+            model = ks.models.ManyToOne(
+                vocab_size=tokenizer.vocabulary_size,
+                embedding_dim=args.embedding_dim,
+                units=args.units,
+                cell=cell,
+                bidirectional=bidirectional,
+                dropout=args.dropout,
+                num_outputs=len(LABELS),
+            )
+            model.compile(
+                keras.optimizers.Adam(1e-3),
+                loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"],
+            )
         history = model.fit(
             train_data,
             validation_data=(x_validation, validation[1]),

@@ -9,9 +9,13 @@ table, and saves the model as `.keras` and as a SavedModel.
 
 import argparse
 import os
+import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common  # noqa: E402
 import keras  # noqa: E402  (after keras_seq, which picks the backend)
-import numpy as np
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_seq as ks  # sets the TensorFlow backend before Keras is imported
@@ -53,19 +57,20 @@ def main(argv=None):
         .prefetch(tf.data.AUTOTUNE)
     )
 
-    model = ks.models.ManyToOne(
-        vocab_size=10,
-        embedding_dim=16,
-        units=32,
-        cell="gru",
-        bidirectional=True,
-        num_outputs=2,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-2),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    with _common.model_scope():
+        model = ks.models.ManyToOne(
+            vocab_size=10,
+            embedding_dim=16,
+            units=32,
+            cell="gru",
+            bidirectional=True,
+            num_outputs=2,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-2),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
     model.fit(train, epochs=args.epochs, validation_data=(x_test, y_test))
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 

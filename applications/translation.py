@@ -56,12 +56,15 @@ def parse_args(argv=None):
 
 
 def build_model(source_vocabulary, target_vocabulary, units, max_length):
-    model = ks.models.Seq2Seq(
-        ks.layers.RNNEncoder(source_vocabulary, units // 2, units // 2, bidirectional=True),
-        ks.layers.RNNDecoder(target_vocabulary, units // 2, units, attention="luong", dropout=0.2),
-        max_length=max_length,
-    )
-    model.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"])
+    with _common.model_scope():
+        model = ks.models.Seq2Seq(
+            ks.layers.RNNEncoder(source_vocabulary, units // 2, units // 2, bidirectional=True),
+            ks.layers.RNNDecoder(
+                target_vocabulary, units // 2, units, attention="luong", dropout=0.2
+            ),
+            max_length=max_length,
+        )
+        model.compile(keras.optimizers.Adam(2e-3, global_clipnorm=5.0), metrics=["accuracy"])
     return model
 
 

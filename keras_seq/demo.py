@@ -4,6 +4,7 @@ Trains on the embedded `dates` set (generated, no download), reports greedy vs b
 search, exports a string-in/string-out SavedModel, serves it, and plots attention.
 """
 
+import contextlib
 import math
 import os
 import time
@@ -63,10 +64,13 @@ def run(
     seed=0,
     verbose=1,
     pairs_file=None,
+    scope=None,
 ):
     """Runs the whole demo; returns a dict of its measurements.
 
-    `pairs_file`, a `human<TAB>ISO` file, replaces the generated dates."""
+    `pairs_file`, a `human<TAB>ISO` file, replaces the generated dates. `scope`, a
+    context manager such as a `tf.distribute` strategy's scope, is where the model is
+    built and compiled."""
     started = time.time()
     keras.utils.set_random_seed(seed)
     os.makedirs(output, exist_ok=True)
@@ -87,12 +91,13 @@ def run(
         splits.train, source_tokenizer, target_tokenizer, batch_size, seed=seed
     )
     longest = max(len(target) for _, target in splits.train)  # characters; 10 for ISO dates
-    model = build_model(
-        source_tokenizer,
-        target_tokenizer,
-        max_length=longest + 2,
-        training_steps=epochs * math.ceil(len(splits.train) / batch_size),
-    )
+    with scope or contextlib.nullcontext():
+        model = build_model(
+            source_tokenizer,
+            target_tokenizer,
+            max_length=longest + 2,
+            training_steps=epochs * math.ceil(len(splits.train) / batch_size),
+        )
 
     validation = splits.validation[:300]
     bleu_callback = callbacks.BleuCallback(

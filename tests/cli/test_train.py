@@ -1,7 +1,10 @@
 """`keras-seq train APP`: finding the applications folder and running an application."""
 
+import json
+import socket
 import sys
 
+import keras
 import pytest
 
 from keras_seq import cli
@@ -83,3 +86,178 @@ def test_command_loads_the_library_for_the_application(applications, tmp_path):
     result = keras_seq_command("train", "--applications", str(applications), "hello", "a")
     assert result.stderr == ""
     assert result.stdout == "hello ['a'] True keras_seq.models\n"
+
+
+# An application that builds a model where the applications do, and reports the strategy
+# and dtype policy it was built with.
+DISTRIBUTED = """
+import json
+import keras
+import tensorflow as tf
+from keras_seq.cli.train import strategy_scope
+with strategy_scope():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+strategy = model.distribute_strategy
+kinds = {
+    "MultiWorkerMirroredStrategy": tf.distribute.MultiWorkerMirroredStrategy,
+    "MirroredStrategy": tf.distribute.MirroredStrategy,
+    "other": object,
+}
+resolver = getattr(strategy, "cluster_resolver", None)
+print(json.dumps({
+    "strategy": next(name for name, kind in kinds.items() if isinstance(strategy, kind)),
+    "replicas": strategy.num_replicas_in_sync,
+    "cluster": resolver.cluster_spec().as_dict() if resolver else None,
+    "variable": type(model.layers[0].kernel.value).__name__,
+    "policy": model.dtype_policy.name,
+    "outside": type(tf.distribute.get_strategy()).__name__,
+}))
+"""
+
+
+@pytest.fixture
+def distributed_app(applications):
+    (applications / "distributed.py").write_text(DISTRIBUTED)
+    return applications
+
+
+def last_json_line(text):
+    return json.loads(text.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["app"], (None, None, [])),
+        (["--strategy", "mirrored", "app", "-n", "3"], ("mirrored", None, ["-n", "3"])),
+        (
+            ["app", "--quick", "--strategy", "multiworker", "--mixed-precision=mixed_float16"],
+            ("multiworker", "mixed_float16", ["--quick"]),
+        ),
+        (
+            ["--mixed-precision", "mixed_bfloat16", "app", "--mixed-precision", "mixed_bfloat16"],
+            (None, "mixed_bfloat16", []),
+        ),
+    ],
+)
+def test_run_options_before_or_after_the_application(argv, expected):
+    parser, _ = cli.build_parser()
+    assert train.run_options(parser.parse_args(["train", *argv])) == expected
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--strategy", "tpu", "app"],
+            "argument --strategy: invalid choice: 'tpu' (choose from mirrored, multiworker)",
+        ),
+        (
+            ["app", "--mixed-precision", "float16"],
+            "argument --mixed-precision: invalid choice: 'float16' (choose from "
+            "mixed_float16, mixed_bfloat16)",
+        ),
+        (
+            ["--strategy", "mirrored", "app", "--strategy", "multiworker"],
+            "argument --strategy: given twice, as 'mirrored' and 'multiworker'",
+        ),
+    ],
+)
+def test_bad_run_options_name_the_flag(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", *argv])
+    assert info.value.code == 2
+    error = capsys.readouterr().err
+    # argparse quotes the choices from Python 3.12.3 on.
+    assert message in error.replace("'mirrored', 'multiworker'", "mirrored, multiworker").replace(
+        "'mixed_float16', 'mixed_bfloat16'", "mixed_float16, mixed_bfloat16"
+    )
+
+
+@pytest.mark.tensorflow_only
+def test_mirrored_mixed_precision_builds_the_model_in_the_strategy(distributed_app, capsys):
+    previous = keras.mixed_precision.global_policy().name
+    argv = ["--applications", str(distributed_app), "distributed"]
+    cli.main(["train", *argv, "--strategy", "mirrored", "--mixed-precision", "mixed_bfloat16"])
+    report = last_json_line(capsys.readouterr().out)
+    assert report == {
+        "strategy": "MirroredStrategy",
+        "replicas": 1,  # MirroredStrategy's default devices: the one CPU here
+        "cluster": None,
+        "variable": "MirroredVariable",
+        "policy": "mixed_bfloat16",
+        "outside": "_DefaultDistributionStrategy",  # only model building is in the scope
+    }
+    assert keras.mixed_precision.global_policy().name == previous
+    cli.main(["train", *argv])
+    assert last_json_line(capsys.readouterr().out)["strategy"] == "other"
+
+
+@pytest.mark.tensorflow_only
+def test_multiworker_reads_tf_config(distributed_app):
+    """A one-worker cluster on a free loopback port, in a fresh process: the collective
+    strategy must be created before any other TensorFlow op."""
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    tf_config = {
+        "cluster": {"worker": [f"localhost:{port}"]},
+        "task": {"type": "worker", "index": 0},
+    }
+    result = keras_seq_command(
+        "train",
+        "--applications",
+        str(distributed_app),
+        "distributed",
+        "--strategy",
+        "multiworker",
+        env={"TF_CONFIG": json.dumps(tf_config)},
+    )
+    assert result.returncode == 0, result.stderr
+    report = last_json_line(result.stdout)
+    assert report["strategy"] == "MultiWorkerMirroredStrategy"
+    assert report["replicas"] == 1
+    assert report["cluster"] == tf_config["cluster"]
+
+
+def test_multiworker_rejects_a_tf_config_that_is_not_json(distributed_app, monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", "{cluster: }")
+    argv = ["train", "--applications", str(distributed_app), "distributed"]
+    with pytest.raises(SystemExit) as info:
+        cli.main([*argv, "--strategy=multiworker"])
+    message = str(info.value)
+    assert message.startswith(
+        "keras-seq train: --strategy multiworker reads the cluster from TF_CONFIG, which is "
+        "not JSON ("
+    )
+    assert message.endswith("Received: TF_CONFIG='{cluster: }'")
+
+
+@pytest.mark.tensorflow_only
+def test_quick_application_run_mirrored_in_bfloat16(tmp_path, capsys):
+    """The fastest application (sorted_sequences: 300 generated examples, one epoch,
+    about 25 s) trains, evaluates, saves and serves under one-device MirroredStrategy
+    and mixed_bfloat16; its saved model keeps the policy."""
+    cli.main(
+        [
+            "train",
+            "--applications",
+            str(ROOT / "applications"),
+            "sorted_sequences",
+            "--strategy",
+            "mirrored",
+            "--mixed-precision",
+            "mixed_bfloat16",
+            "--epochs",
+            "1",
+            "--examples",
+            "300",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert "SavedModel predictions on five test sequences:" in capsys.readouterr().out
+    model = keras.saving.load_model(tmp_path / "sorted.keras")
+    assert model.dtype_policy.name == "mixed_bfloat16"
+    assert (tmp_path / "sorted_savedmodel" / "saved_model.pb").is_file()
