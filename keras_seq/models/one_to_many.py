@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq.checks import check_features, check_id_range, check_positive_int
+from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.bridge import Bridge
 from keras_seq.models.decoder_model import DecoderModel, check_rnn_decoder
 
@@ -129,6 +130,7 @@ class OneToMany(DecoderModel):
             conditioning_shape = (None, self.condition_dim) if self.every_step else None
             self.decoder.build(decoder_inputs_shape, conditioning_shape=conditioning_shape)
         self.built = True
+        warn_off_fused_path(self)
 
     def decoder_start(self, inputs, training=False):
         """The decoder's initial states from the condition (and the condition itself

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq.checks import check_features, check_positive_int, check_shape, check_token_ids
+from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.rnn_encoder import RNNEncoder
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
@@ -115,6 +116,7 @@ class RecurrentModel(keras.Model):
         self.encoder.build(self._source_shape(inputs_shape))
         self.output_layer.build(self._head_input_shape(inputs_shape))
         self.built = True
+        warn_off_fused_path(self)
 
     def _source(self, inputs):
         """Checks `inputs` and returns them as the encoder's source sequence."""

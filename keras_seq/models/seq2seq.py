@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq.checks import check_token_ids
+from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.bridge import Bridge
 from keras_seq.layers.rnn_encoder import RNNEncoder
 from keras_seq.models.decoder_model import DecoderModel, check_rnn_decoder
@@ -133,6 +134,7 @@ class Seq2Seq(DecoderModel):
             memory_shape, _ = self.encoder.compute_output_shape(source_shape)
             self.decoder.build(decoder_inputs_shape, memory_shape=memory_shape)
         self.built = True
+        warn_off_fused_path(self)
 
     @classmethod
     def from_preset(
