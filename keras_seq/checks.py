@@ -319,6 +319,20 @@ def check_decoding_ids(start_id, end_id, max_length, min_length):
     return start_id, end_id, max_length, min_length
 
 
+def check_forbidden_ids(forbidden_ids, end_id):
+    """Token ids a decoding run never emits: a tuple of ints >= 0, without `end_id`."""
+    values = check_list(
+        "forbidden_ids", forbidden_ids, allow_empty=True, expected="a list of token ids"
+    )
+    values = tuple(check_int("forbidden_ids", value, minimum=0) for value in values)
+    if end_id in values:
+        raise ValueError(
+            "Argument `forbidden_ids` must not hold `end_id`: no sequence could end. "
+            f"Received: forbidden_ids={list(values)}, end_id={end_id}"
+        )
+    return values
+
+
 def check_length_penalty(length_penalty):
     """The GNMT length penalty's alpha: a finite number >= 0."""
     return check_float(

@@ -5,8 +5,12 @@ from keras import ops
 NEG_INF = float("-inf")
 
 
-def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
-    """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length."""
+def step_log_probs(logits, step, *, end_id, min_length, temperature=None, forbidden_ids=()):
+    """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length.
+
+    `forbidden_ids` get -inf after the log-softmax, so the other tokens keep the
+    model's own log-probabilities (they are not renormalised).
+    """
     logits = ops.cast(logits, "float32")
     if temperature is not None and temperature != 1.0:
         logits = logits / temperature
@@ -14,7 +18,13 @@ def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
         is_end = ops.equal(ops.arange(ops.shape(logits)[-1], dtype="int32"), end_id)
         forbid = ops.logical_and(is_end, ops.less(step, min_length))
         logits = ops.where(forbid[None, :], NEG_INF, logits)
-    return ops.log_softmax(logits, axis=-1)
+    log_probs = ops.log_softmax(logits, axis=-1)
+    if forbidden_ids:
+        vocabulary = ops.arange(ops.shape(log_probs)[-1], dtype="int32")
+        forbidden = ops.convert_to_tensor(list(forbidden_ids), "int32")
+        banned = ops.any(ops.equal(vocabulary[:, None], forbidden[None, :]), axis=1)
+        log_probs = ops.where(banned[None, :], NEG_INF, log_probs)
+    return log_probs
 
 
 def length_penalty(lengths, alpha):
