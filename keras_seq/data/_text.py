@@ -29,7 +29,8 @@ Word splitting (`split_words`), in this order:
 attachment tokens are glued back; no space before `. , ! ? ; : % ) ] } …`, none after
 `( [ { ¿ ¡`; none on either side of CJK punctuation (`。，！？「」`, fullwidth forms),
 which carries its own spacing (`猫が好きです。`, `你好，世界！`); a currency sign
-`$ £ € ¥` is glued to a number that follows it; straight double quotes `"`, English `“ ”` and German `„ “` are paired left to right. So
+`$ £ € ¥` is glued to a number that follows it; straight double quotes `"`, English
+`“ ”` and German `„ “` are paired left to right. So
 `join_words(split_words(s)) == s` for text written that way with single spaces.
 French spacing before `! ? : ;` and `%` is therefore lost (`Cours !` decodes to
 `Cours!`); `« »` keep their spaces (`« Bonjour »`). Known misses: a symbol glued to
