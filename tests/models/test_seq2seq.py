@@ -392,3 +392,16 @@ def test_model_level_id_and_clipping_arguments():
     model.fit(SOURCE[:1], TARGET[:1], epochs=1, batch_size=1, verbose=0)
     for old, new in zip(before, model.trainable_weights):
         assert np.linalg.norm(to_numpy(new) - old) <= 1e4 * 1e-3 * (1 + 1e-4)
+
+
+def test_losses_stay_finite_on_padding_rows_and_empty_targets():
+    all_padding = np.zeros((2, 3), "int32")
+    logits = np.random.RandomState(0).randn(2, 3, 12).astype("float32")
+    assert float(masked_cross_entropy(all_padding, logits)) == 0.0
+    assert float(masked_cross_entropy(all_padding, logits, 0.1)) == 0.0
+    model = small_model()
+    model.compile(keras.optimizers.Adam(1e-2))
+    empty = np.zeros((3, 2), "int32")  # no target token: the labels hold only the end token
+    history = model.fit(SOURCE, empty, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert np.isfinite(model.evaluate(SOURCE, empty, verbose=0))
