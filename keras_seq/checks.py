@@ -9,6 +9,7 @@ concrete (eager), and inside a graph by the layer that uses them.
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -238,28 +239,107 @@ def check_unset(name, value, applies_to):
 
 
 def check_token_ids(name, ids, vocab_size):
-    """Checks rank and dtype of a `(batch_size, timesteps)` id tensor, and its range when eager.
+    """Checks a `(batch_size, timesteps)` id tensor; returns it, range-checked.
 
-    Values can only be read from eager tensors; inside a graph an out-of-range id is
-    reported by the embedding lookup instead.
+    Rank and dtype are read from the static shape. The range `[0, vocab_size)` is
+    checked as `checked_id_range` does: now for eager values, when the graph runs for
+    traced ones. Use the returned tensor, so that nothing reads the ids before the check.
     """
     check_dtype(name, ids.dtype, ("int",), "integer token ids")
     check_ids_shape(name, ids.shape)
-    check_id_range(name, ids, vocab_size)
+    return checked_id_range(name, ids, vocab_size)
 
 
 def check_id_range(name, ids, vocab_size, *, low=0):
-    """Raises if concrete (eager) `ids` leave `[low, vocab_size)`; a graph tensor passes."""
+    """Raises if concrete (eager) `ids` leave `[low, vocab_size)`; a traced tensor passes."""
+    if is_concrete(ids):
+        checked_id_range(name, ids, vocab_size, low=low)
+
+
+def checked_id_range(name, ids, vocab_size, *, low=0):
+    """Returns `ids` once they lie in `[low, vocab_size)`, checked as `checked` does."""
+
+    def summary(xp, ids):
+        smallest, largest = xp.min(ids), xp.max(ids)
+        return xp.logical_and(smallest >= low, largest < vocab_size), (smallest, largest)
+
+    template = (
+        f"`{name}` must hold ids in [{low}, {vocab_size}) (the vocabulary size). "
+        "Received: ids from {} to {}"
+    )
+    return checked(ids, summary, template)
+
+
+def checked_right_padded(name, values):
+    """Returns `values` once every row is right-padded, checked as `checked` does.
+
+    `values` is a `(batch_size, timesteps)` bool mask (True at real steps) or ids (0
+    is padding). Left padding (`[0, 0, 3, 4]`) is refused where it would be misread.
+    """
     import keras
 
-    if not is_concrete(ids):
-        return
-    values = keras.ops.convert_to_numpy(ids)
-    if values.size and (values.min() < low or values.max() >= vocab_size):
-        raise ValueError(
-            f"`{name}` must hold ids in [{low}, {vocab_size}) (the vocabulary size). "
-            f"Received: ids from {values.min()} to {values.max()}"
-        )
+    is_mask = keras.backend.standardize_dtype(values.dtype) == "bool"
+
+    def summary(xp, values):
+        real = values if is_mask else xp.not_equal(values, 0)
+        early = xp.logical_and(real[:, 1:], xp.logical_not(real[:, :-1]))
+        rows = xp.any(early, axis=1)
+        return xp.logical_not(xp.any(rows)), (xp.sum(xp.asarray(rows, "int32")),)
+
+    template = (
+        f"`{name}` must be right-padded: each row's padding after its last real step "
+        "(`[3, 4, 5, 0, 0]`, not `[0, 0, 3, 4, 5]`). Received: padding before a real "
+        "step in {} row(s)"
+    )
+    return checked(values, summary, template)
+
+
+def checked(tensor, summary, template):
+    """Returns `tensor` once a condition on its values holds, in every execution mode.
+
+    `summary(xp, tensor) -> (ok, values)` is written against a NumPy-like module `xp`:
+    NumPy for eager values, which raise a `ValueError` now; `tensorflow.experimental.numpy`
+    for a traced TensorFlow tensor (`tf.function`, `tf.data`, a SavedModel), which gets
+    an assertion op that the returned tensor depends on (an `InvalidArgumentError` when
+    the graph runs); `jax.numpy` for a JAX tracer (`jax.jit`), which gets a debug
+    callback that raises the `ValueError` (as a `JaxRuntimeError`). The message is
+    `template.format(*values)`. XLA compiles TensorFlow's assertions away, so under
+    `jit_compile=True` only the input pipeline's checks (see
+    `keras_seq.models.DecoderModel`) remain. Symbolic Keras tensors pass.
+    """
+    import keras
+
+    if isinstance(tensor, keras.KerasTensor):
+        return tensor
+    if is_concrete(tensor):
+        array = np.asarray(keras.ops.convert_to_numpy(tensor))
+        ok, values = summary(np, array) if array.size else (True, ())
+        if not ok:
+            raise ValueError(template.format(*values))
+        return tensor
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and tf.is_tensor(tensor):
+        import tensorflow.experimental.numpy as tnp
+
+        ok, values = summary(tnp, tensor)
+        pieces = template.split("{}")
+        data = [pieces[0]]
+        for value, piece in zip(values, pieces[1:], strict=True):
+            data += [value, piece] if piece else [value]
+        with tf.control_dependencies([tf.debugging.Assert(ok, data)]):
+            return tf.identity(tensor)
+    import jax
+
+    if 0 in tensor.shape:  # shapes are static under jit; a reduction needs an element
+        return tensor
+
+    def check(ok, *values):
+        if not ok:
+            raise ValueError(template.format(*values))
+
+    ok, values = summary(jax.numpy, tensor)
+    jax.debug.callback(check, ok, *values)
+    return tensor
 
 
 def check_ids_shape(name, shape):
@@ -288,16 +368,20 @@ def check_nonempty_batch(name, values):
 
 
 def is_concrete(tensor):
-    """True when the tensor's values can be read now (not a symbolic or traced tensor)."""
+    """True when the tensor's values can be read now (not a symbolic or traced tensor).
+
+    Decided from the tensor's type, never by trying to read it: NumPy's conversion of
+    a graph tensor prints a deprecation warning at every trace.
+    """
     import keras
 
     if isinstance(tensor, keras.KerasTensor):
         return False
-    try:
-        keras.ops.convert_to_numpy(tensor)
-    except Exception:  # a symbolic graph tensor has no value to read
-        return False
-    return True
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and tf.is_tensor(tensor):
+        return not tf.is_symbolic_tensor(tensor)
+    jax = sys.modules.get("jax")
+    return jax is None or not isinstance(tensor, jax.core.Tracer)
 
 
 def check_decoding_ids(start_id, end_id, max_length, min_length):
@@ -317,6 +401,20 @@ def check_decoding_ids(start_id, end_id, max_length, min_length):
         ),
     )
     return start_id, end_id, max_length, min_length
+
+
+def check_forbidden_ids(forbidden_ids, end_id):
+    """Token ids a decoding run never emits: a tuple of ints >= 0, without `end_id`."""
+    values = check_list(
+        "forbidden_ids", forbidden_ids, allow_empty=True, expected="a list of token ids"
+    )
+    values = tuple(check_int("forbidden_ids", value, minimum=0) for value in values)
+    if end_id in values:
+        raise ValueError(
+            "Argument `forbidden_ids` must not hold `end_id`: no sequence could end. "
+            f"Received: forbidden_ids={list(values)}, end_id={end_id}"
+        )
+    return values
 
 
 def check_length_penalty(length_penalty):

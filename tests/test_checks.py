@@ -172,11 +172,12 @@ def test_tensor_checks_read_static_shapes_and_dtypes_inside_a_graph():
     @tf.function(input_signature=[tf.TensorSpec((None, None), tf.int32)])
     def ids_fn(ids):
         seen.append(checks.is_concrete(ids))
-        checks.check_token_ids("ids", ids, 5)  # values unknown: the range is not checked
-        return ids
+        return checks.check_token_ids("ids", ids, 5)  # the range is checked when it runs
 
-    assert ids_fn(tf.constant([[7, 9]])).numpy().tolist() == [[7, 9]]
+    assert ids_fn(tf.constant([[0, 4]])).numpy().tolist() == [[0, 4]]
     assert seen == [False]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"ids in \[0, 5\)"):
+        ids_fn(tf.constant([[7, 9]]))
 
     @tf.function(input_signature=[tf.TensorSpec((None,), tf.int32)])
     def rank_one(ids):

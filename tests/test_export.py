@@ -174,6 +174,25 @@ def test_bad_inputs_to_the_exported_model(default_export):
         serve(texts=tf.constant("one two"))
 
 
+def test_strings_never_become_out_of_range_ids(translator, default_export):
+    """Unknown words map to the unknown id, so the model's in-graph id check (which
+    the export keeps) never fires on text."""
+    model, source, _ = translator
+    texts = [
+        "zzz qqq",
+        "Où est-il ? 🇫🇷 👍🏽",
+        "猫が好きです。",
+        "\x00 \ufffd \u200d",
+        "ONE TWO",
+        "x" * 300,
+    ]
+    ids = source.encode(texts).numpy()
+    assert ids.min() >= 0 and ids.max() < model.encoder.vocab_size
+    assert (ids == source.unknown_id).sum() >= len(texts) - 1
+    serve = tf.saved_model.load(default_export).signatures["serving_default"]
+    assert serve(texts=tf.constant(texts))["outputs"].shape == (len(texts),)
+
+
 def test_export_is_atomic_and_refuses_to_overwrite(translator, tmp_path, monkeypatch):
     model, source, target = translator
     path = tmp_path / "translator"

@@ -18,12 +18,19 @@ Word splitting (`split_words`), in this order:
 4. Between two letters, English clitics split before the apostrophe (`wasn't` ->
    `wasn 't`, `Tom's` -> `Tom 's`, `geht's` -> `geht 's`) and any other apostrophe
    splits after it (French elision: `l'homme` -> `l' homme`).
-5. Every other punctuation mark or symbol is a token of its own.
+5. Every other punctuation mark or symbol is a token of its own, with what extends it
+   into one user-perceived character (an approximation of Unicode's extended grapheme
+   clusters, as RE2 has no `\\X`): combining marks, variation selectors, emoji skin
+   tones, tags, and zero-width-joined symbols (`👍🏽`, `⭐️`, `👨‍👩‍👧`), and
+   regional-indicator pairs (flags: `🇫🇷`). `#` and `@` opening a word stay on it
+   (`#hashtag`, `@user`).
 
 `join_words` undoes this with English spacing: markers, clitics, elisions and
 attachment tokens are glued back; no space before `. , ! ? ; : % ) ] } …`, none after
-`( [ { ¿ ¡`; a currency sign `$ £ € ¥` is glued to a number that follows it; straight
-double quotes `"`, English `“ ”` and German `„ “` are paired left to right. So
+`( [ { ¿ ¡`; none on either side of CJK punctuation (`。，！？「」`, fullwidth forms),
+which carries its own spacing (`猫が好きです。`, `你好，世界！`); a currency sign
+`$ £ € ¥` is glued to a number that follows it; straight double quotes `"`, English
+`“ ”` and German `„ “` are paired left to right. So
 `join_words(split_words(s)) == s` for text written that way with single spaces.
 French spacing before `! ? : ;` and `%` is therefore lost (`Cours !` decodes to
 `Cours!`); `« »` keep their spaces (`« Bonjour »`). Known misses: a symbol glued to
@@ -46,7 +53,19 @@ _APOSTROPHES = "'’"
 _CLOSING = ".,!?;:%)\\]}…"
 _OPENING = "(\\[{¿¡"
 _CURRENCY = "$£€¥"
-_NOT_PUNCT = rf"{_ALNUM}\pM\p{{Cf}}\s"  # letters, digits, marks, invisible formats
+# Letters, digits, marks, invisible formats, and emoji skin tones (which extend any
+# character, as marks do).
+_NOT_PUNCT = rf"{_ALNUM}\pM\p{{Cf}}\x{{1F3FB}}-\x{{1F3FF}}\s"
+_HASH, _AT = "\ue002", "\ue003"  # private-use characters standing for a word's "#", "@"
+# What extends a symbol into one user-perceived character: a zero-width joiner and the
+# symbol it joins, marks (variation selectors, keycaps), formats (tags), skin tones.
+_EXTEND = r"(?:\x{200D}[^\s\x{200D}]|[\pM\p{Cf}\x{1F3FB}-\x{1F3FF}])*"
+_FLAG = r"[\x{1F1E6}-\x{1F1FF}]{2}"  # a regional-indicator pair
+# CJK and fullwidth punctuation: ideographic comma and stop, brackets, fullwidth ! , : ...
+_CJK_PUNCT = (
+    r"\x{3001}-\x{3003}\x{3008}-\x{3011}\x{3014}-\x{301F}\x{30FB}"
+    r"\x{FF01}-\x{FF0F}\x{FF1A}-\x{FF20}\x{FF3B}-\x{FF40}\x{FF5B}-\x{FF65}"
+)
 
 
 def _sub(x, pattern, rewrite):
@@ -69,6 +88,9 @@ def split_words(texts, lowercase=False):
     if lowercase:
         x = lower(x)
     a = _APOSTROPHES
+    # A "#" or "@" opening a word (#hashtag, @user) is kept on it.
+    x = _sub(x, rf"(^|\s)#([{_ALNUM}])", f"\\1{_HASH}\\2")
+    x = _sub(x, rf"(^|\s)@([{_ALNUM}])", f"\\1{_AT}\\2")
     # Punctuation inside a word or number (no space around it): one marker token.
     inner = rf"([{_ALNUM}\pM\p{{Cf}}])([^{_NOT_PUNCT}{a}\x{{E000}}]+)([{_ALNUM}])"
     for _ in range(2):  # two passes: a match consumes the right neighbour (a-b-c)
@@ -86,14 +108,15 @@ def split_words(texts, lowercase=False):
     x = _sub(x, rf"([{_ALNUM}])([{a}](?i:s|t|re|ve|ll|d|m))([^{_ALNUM}]|$)", "\\1 \\2\\3")
     for _ in range(2):
         x = _sub(x, rf"([{_ALNUM}][{a}])([{_ALNUM}])", "\\1 \\2")
-    # Every other punctuation mark or symbol is a token of its own.
+    # Every other punctuation mark or symbol is a token of its own, with its extensions.
     x = _sub(
         x,
         rf"(\x{{E000}}[^\x{{E000}}\s]+\x{{E000}})|(\x{{E001}}-|-\x{{E001}})"
-        rf"|([^{_NOT_PUNCT}{a}\x{{E000}}\x{{E001}}])",
+        rf"|((?:{_FLAG}|[^{_NOT_PUNCT}{a}\x{{E000}}-\x{{E003}}]){_EXTEND})",
         " \\1\\2\\3 ",
     )
-    x = _sub(x, f"[{_MARK}{_GLUE}]", "@")
+    x = _sub(x, f"[{_MARK}{_GLUE}{_AT}]", "@")
+    x = _sub(x, _HASH, "#")
     return normalize_spaces(x)
 
 
@@ -107,6 +130,7 @@ def join_words(joined):
     x = _sub(x, rf"([{a}\-])@ ?", "\\1")
     x = _sub(x, rf" ([{_CLOSING}])", "\\1")
     x = _sub(x, rf"([{_OPENING}]) ", "\\1")
+    x = _sub(x, rf" ?([{_CJK_PUNCT}]) ?", "\\1")
     x = _sub(x, rf"([{_CURRENCY}]) ([\pN])", "\\1\\2")
     x = _sub(x, r'" ([^"]*?) "', '"\\1"')
     x = _sub(x, r"“ (.*?) ”", "“\\1”")

@@ -17,6 +17,7 @@ def decode_one_path(
     make_chooser,
     length_penalty=0.0,
     temperature=None,
+    forbidden_ids=(),
 ):
     """Runs one hypothesis per batch row, choosing each token with a chooser.
 
@@ -25,6 +26,7 @@ def decode_one_path(
             `choose(log_probs, step) -> token_ids` (int32, shape `(batch_size,)`).
         temperature: float or None. Divides the logits before the log-softmax that
             both the chooser and the scores see.
+        forbidden_ids: tuple of ints. Tokens never chosen (log-probability -inf).
 
     Returns:
         `(ids, scores, lengths)` of shapes `(batch_size, max_length)`, `(batch_size,)`
@@ -34,12 +36,19 @@ def decode_one_path(
     start_tokens = ops.full((batch,), start_id, dtype="int32")
     output = step_contract.call_step(step_fn, start_tokens, state, constants)
     logits, state = step_contract.check_step_output(output, state, batch)
-    vocab_size = step_contract.check_vocabulary(logits, start_id, end_id)
+    vocab_size = step_contract.check_vocabulary(
+        logits, start_id, end_id, forbidden_ids=forbidden_ids
+    )
     choose = make_chooser(vocab_size)
 
     def advance(step, logits, done, ids, scores, lengths):
         log_probs = scoring.step_log_probs(
-            logits, step, end_id=end_id, min_length=min_length, temperature=temperature
+            logits,
+            step,
+            end_id=end_id,
+            min_length=min_length,
+            temperature=temperature,
+            forbidden_ids=forbidden_ids,
         )
         tokens = ops.cast(choose(log_probs, step), "int32")
         tokens = ops.where(done, ops.zeros_like(tokens), tokens)

@@ -2,7 +2,7 @@
 
 from keras import ops, tree
 
-from keras_seq.checks import check_beam_settings, check_decoding_ids
+from keras_seq.checks import check_beam_settings, check_decoding_ids, check_forbidden_ids
 from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import write_column
 from keras_seq.decoding.greedy import greedy_search
@@ -20,6 +20,7 @@ def beam_search(
     num_return=1,
     min_length=0,
     constants=None,
+    forbidden_ids=(),
     return_lengths=False,
 ):
     """Decodes the `num_return` best sequences found by beam search.
@@ -64,6 +65,10 @@ def beam_search(
         constants: nest of tensors or None. Tensors that never change between steps
             (encoder memory and its mask), shapes `(batch_size, ...)`, passed to the
             step function as its third argument. Defaults to `None`.
+        forbidden_ids: list of ints. Tokens never emitted (e.g. padding and the start
+            token): their log-probability is set to -inf after the log-softmax, so the
+            other tokens keep the model's own log-probabilities. Must not hold
+            `end_id`. Defaults to `()`.
         return_lengths: bool. Also return the number of emitted tokens of each
             hypothesis (end token included; 0 for a missing one). Defaults to `False`.
 
@@ -110,6 +115,7 @@ def beam_search(
     beam_width, length_penalty, num_return = check_beam_settings(
         beam_width, length_penalty, num_return
     )
+    forbidden_ids = check_forbidden_ids(forbidden_ids, end_id)
     if beam_width == 1:
         ids, scores, lengths = greedy_search(
             step_fn,
@@ -120,6 +126,7 @@ def beam_search(
             min_length=min_length,
             constants=constants,
             length_penalty=length_penalty,
+            forbidden_ids=forbidden_ids,
             return_lengths=True,
         )
         ids, scores, lengths = ids[:, None, :], scores[:, None], lengths[:, None]
@@ -135,6 +142,7 @@ def beam_search(
             alpha=length_penalty,
             num_return=num_return,
             min_length=min_length,
+            forbidden_ids=forbidden_ids,
         )
     return (ids, scores, lengths) if return_lengths else (ids, scores)
 
@@ -151,13 +159,16 @@ def _beam_search(
     alpha,
     num_return,
     min_length,
+    forbidden_ids,
 ):
     k = beam_width
     state, constants, batch = step_contract.prepare_inputs(state, constants)
     start_tokens = ops.full((batch,), start_id, dtype="int32")
     output = step_contract.call_step(step_fn, start_tokens, state, constants)
     logits, state = step_contract.check_step_output(output, state, batch)
-    vocab_size = step_contract.check_vocabulary(logits, start_id, end_id, required_by="beam_search")
+    vocab_size = step_contract.check_vocabulary(
+        logits, start_id, end_id, forbidden_ids=forbidden_ids, required_by="beam_search"
+    )
     num_candidates = min(2 * k, k * vocab_size)
 
     def penalised(log_probs, length):
@@ -201,7 +212,8 @@ def _beam_search(
 
     # Step 0 ran on the batch_size rows: every beam starts as a copy of beam 0, and only
     # beam 0 is alive (the others have log-probability -inf).
-    first_log_probs = scoring.step_log_probs(logits, 0, end_id=end_id, min_length=min_length)
+    settings = {"end_id": end_id, "min_length": min_length, "forbidden_ids": forbidden_ids}
+    first_log_probs = scoring.step_log_probs(logits, 0, **settings)
     first_log_probs = ops.repeat(ops.expand_dims(first_log_probs, 1), k, axis=1)
     initial_log_probs = ops.convert_to_tensor([0.0] + [scoring.NEG_INF] * (k - 1), "float32")
     empty_seq = ops.zeros((batch, k, max_length), dtype="int32")
@@ -231,9 +243,7 @@ def _beam_search(
         flat_tokens = ops.reshape(v["tokens"], (-1,))
         logits, new_state = step_contract.call_step(step_fn, flat_tokens, state, constants)
         new_state = tree.pack_sequence_as(state, tree.flatten(new_state))
-        log_probs = scoring.step_log_probs(
-            ops.convert_to_tensor(logits), step, end_id=end_id, min_length=min_length
-        )
+        log_probs = scoring.step_log_probs(ops.convert_to_tensor(logits), step, **settings)
         log_probs = ops.reshape(log_probs, (batch, k, vocab_size))
         grown, parents = grow(v, step, log_probs)
         grown["state"] = reorder(new_state, parents)

@@ -14,7 +14,9 @@ class DecodingLayer(keras.layers.Layer):
     `keras_seq.decoding.step_contract`: `step(token_ids, state, constants) ->
     (logits, new_state)` and `vocab_size`. The decoder is shared, not copied: its
     weights are the ones the rest of the model trains. Id 0 is padding and is never
-    emitted, nor is the start token. Settings are checked when the layer is made.
+    emitted, nor is the start token; the scores are the decoder's own log-probabilities
+    of the emitted tokens (not renormalised over the others). Settings are checked
+    when the layer is made.
 
     Args:
         decoder: a layer with the step protocol, e.g. `keras_seq.layers.RNNDecoder`
@@ -79,16 +81,14 @@ class DecodingLayer(keras.layers.Layer):
         max_length = self.max_length if max_length is None else max_length
         if decoder_inputs is not None:
             state, constants = self._start(decoder_inputs)
-        step = step_contract.forbid_tokens(
-            self.decoder.step, (0, self.start_id), self.decoder.vocab_size
-        )
         return strategy(
-            step,
+            self.decoder.step,
             state,
             start_id=self.start_id,
             end_id=self.end_id,
             max_length=max_length,
             constants=constants,
+            forbidden_ids=(0, self.start_id),
         )
 
     def _start(self, decoder_inputs):

@@ -17,6 +17,7 @@ def greedy_search(
     min_length=0,
     constants=None,
     length_penalty=0.0,
+    forbidden_ids=(),
     return_lengths=False,
 ):
     """Decodes by taking the most likely next token at every step.
@@ -47,6 +48,10 @@ def greedy_search(
             step function as its third argument. Defaults to `None`.
         length_penalty: float. `alpha` of the GNMT length penalty dividing the
             scores; it never changes the ids. Defaults to `0.0` (no penalty).
+        forbidden_ids: list of ints. Tokens never emitted (e.g. padding and the start
+            token): their log-probability is set to -inf after the log-softmax, so the
+            other tokens keep the model's own log-probabilities. Must not hold
+            `end_id`. Defaults to `()`.
         return_lengths: bool. Also return the number of emitted tokens of each
             output (end token included). Defaults to `False`.
 
@@ -87,6 +92,7 @@ def greedy_search(
         start_id, end_id, max_length, min_length
     )
     length_penalty = checks.check_length_penalty(length_penalty)
+    forbidden_ids = checks.check_forbidden_ids(forbidden_ids, end_id)
 
     def make_chooser(vocab_size):
         def choose(log_probs, step):
@@ -104,5 +110,6 @@ def greedy_search(
         min_length=min_length,
         make_chooser=make_chooser,
         length_penalty=length_penalty,
+        forbidden_ids=forbidden_ids,
     )
     return (ids, scores, lengths) if return_lengths else (ids, scores)

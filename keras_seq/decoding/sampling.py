@@ -25,6 +25,7 @@ def sample(
     seed=None,
     min_length=0,
     constants=None,
+    forbidden_ids=(),
     return_lengths=False,
 ):
     """Decodes by sampling each next token from the step function's distribution.
@@ -69,6 +70,10 @@ def sample(
         constants: nest of tensors or None. Tensors that never change between steps
             (encoder memory and its mask), shapes `(batch_size, ...)`, passed to the
             step function as its third argument. Defaults to `None`.
+        forbidden_ids: list of ints. Tokens never emitted (e.g. padding and the start
+            token): their log-probability is set to -inf after the log-softmax, so the
+            other tokens keep the model's own log-probabilities. Must not hold
+            `end_id`. Defaults to `()`.
         return_lengths: bool. Also return the number of emitted tokens of each
             output (end token included). Defaults to `False`.
 
@@ -115,6 +120,7 @@ def sample(
         start_id, end_id, max_length, min_length
     )
     temperature, top_k, top_p = checks.check_sampling_settings(temperature, top_k, top_p)
+    forbidden_ids = checks.check_forbidden_ids(forbidden_ids, end_id)
     if top_p == 1.0:
         top_p = None  # Keeps every token; skipping it avoids rounding in the cumsum.
     if not (seed is None or isinstance(seed, keras.random.SeedGenerator)):
@@ -161,6 +167,7 @@ def sample(
         min_length=min_length,
         make_chooser=make_chooser,
         temperature=temperature,
+        forbidden_ids=forbidden_ids,
     )
     return (ids, scores, lengths) if return_lengths else (ids, scores)
 

@@ -5,13 +5,15 @@ from keras import ops
 NEG_INF = float("-inf")
 
 
-def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
+def step_log_probs(logits, step, *, end_id, min_length, temperature=None, forbidden_ids=()):
     """Float32 log-softmax of `logits`; the end token is forbidden while step < min_length.
 
     Computed in float32 whatever the logits' dtype (float16 or bfloat16 under a mixed
-    precision policy). A row whose every logit is -inf (every token masked) gets -inf
-    log-probabilities, not the NaNs of `-inf - logsumexp = -inf - -inf`, so that scores
-    stay ordered and a hypothesis without a candidate just drops out.
+    precision policy). `forbidden_ids` get -inf after the log-softmax, so the other
+    tokens keep the model's own log-probabilities (they are not renormalised). A row
+    whose every logit is -inf (every token masked) gets -inf log-probabilities, not the
+    NaNs of `-inf - logsumexp = -inf - -inf`, so that scores stay ordered and a
+    hypothesis without a candidate just drops out.
     """
     logits = ops.cast(logits, "float32")
     if temperature is not None and temperature != 1.0:
@@ -22,7 +24,13 @@ def step_log_probs(logits, step, *, end_id, min_length, temperature=None):
         logits = ops.where(forbid[None, :], NEG_INF, logits)
     masked_row = ops.all(ops.equal(logits, NEG_INF), axis=-1, keepdims=True)
     log_probs = ops.log_softmax(ops.where(masked_row, 0.0, logits), axis=-1)
-    return ops.where(masked_row, NEG_INF, log_probs)
+    log_probs = ops.where(masked_row, NEG_INF, log_probs)
+    if forbidden_ids:
+        vocabulary = ops.arange(ops.shape(log_probs)[-1], dtype="int32")
+        forbidden = ops.convert_to_tensor(list(forbidden_ids), "int32")
+        banned = ops.any(ops.equal(vocabulary[:, None], forbidden[None, :]), axis=1)
+        log_probs = ops.where(banned[None, :], NEG_INF, log_probs)
+    return log_probs
 
 
 def length_penalty(lengths, alpha):

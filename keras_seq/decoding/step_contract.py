@@ -17,10 +17,7 @@ other method of a decoder.
 """
 
 import keras
-import numpy as np
 from keras import ops, tree
-
-from keras_seq._masking import large_negative
 
 
 def check_decoder(decoder):
@@ -33,23 +30,6 @@ def check_decoder(decoder):
             f"integer `vocab_size`. Received: decoder={decoder!r} (of type "
             f"{type(decoder).__name__})"
         )
-
-
-def forbid_tokens(step_fn, token_ids, vocab_size):
-    """Wraps `step_fn(ids, state, constants)` so that it never proposes `token_ids`.
-
-    Their logits are set very low before the softmax, so scores are log-probabilities
-    over the tokens that can actually be emitted.
-    """
-    banned = np.zeros((1, vocab_size), bool)
-    banned[0, list(token_ids)] = True
-
-    def step(ids, state, constants=None):
-        logits, state = step_fn(ids, state, constants)
-        logits = ops.convert_to_tensor(logits)
-        return ops.where(banned, large_negative(logits.dtype), logits), state
-
-    return step
 
 
 def check_step_fn(step_fn):
@@ -193,7 +173,7 @@ def _state_change_message(path, old, new):
     )
 
 
-def check_vocabulary(logits, start_id, end_id, *, required_by=None):
+def check_vocabulary(logits, start_id, end_id, *, forbidden_ids=(), required_by=None):
     """Checks the ids against the static vocabulary size; returns that size (or None)."""
     vocab_size = logits.shape[-1]
     if vocab_size is None:
@@ -206,7 +186,9 @@ def check_vocabulary(logits, start_id, end_id, *, required_by=None):
         return None
     if vocab_size < 1:
         raise ValueError(f"`step_fn` returned an empty vocabulary: logits.shape={logits.shape}")
-    for name, value in (("start_id", start_id), ("end_id", end_id)):
+    named = [("start_id", start_id), ("end_id", end_id)]
+    named += [("forbidden_ids", value) for value in forbidden_ids]
+    for name, value in named:
         if value >= vocab_size:
             raise ValueError(
                 f"Argument `{name}` must be a token id in [0, vocabulary_size) = "

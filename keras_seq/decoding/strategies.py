@@ -40,7 +40,9 @@ class DecodingStrategy:
     num_return = 1
     _setting_names = ()
 
-    def __call__(self, step_fn, state, *, start_id, end_id, max_length, constants=None):
+    def __call__(
+        self, step_fn, state, *, start_id, end_id, max_length, constants=None, forbidden_ids=()
+    ):
         """Decodes from `state` with `step_fn`.
 
         Args:
@@ -51,6 +53,8 @@ class DecodingStrategy:
             end_id: int. The token that ends a sequence; kept in the output.
             max_length: int. Output columns and the most tokens emitted, end included.
             constants: nest of tensors or None. Passed to `step_fn` unchanged.
+            forbidden_ids: list of ints. Tokens never emitted; the others keep their
+                log-probabilities (no renormalisation).
 
         Returns:
             A `DecodingResult(ids, scores, lengths)`.
@@ -63,6 +67,7 @@ class DecodingStrategy:
             end_id=end_id,
             max_length=max_length,
             constants=constants,
+            forbidden_ids=forbidden_ids,
             return_lengths=True,
         )
         if len(ids.shape) == 2:  # the single-path functions return one row per input

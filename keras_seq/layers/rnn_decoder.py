@@ -347,7 +347,7 @@ class RNNDecoder(keras.layers.Layer):
         training=None,
         return_attention=False,
     ):
-        check_token_ids("target_ids", target_ids, self.vocab_size)
+        target_ids = check_token_ids("target_ids", target_ids, self.vocab_size)
         if self.attention is not None and memory is None:
             raise ValueError(
                 f"An RNNDecoder with attention={self.attention!r} needs `memory`. "

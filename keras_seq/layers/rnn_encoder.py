@@ -13,6 +13,7 @@ from keras_seq.checks import (
     check_shape,
     check_token_ids,
     check_unset,
+    checked_right_padded,
 )
 from keras_seq.layers.bidirectional import Bidirectional
 from keras_seq.layers.recurrent_factory import recurrent_layer
@@ -203,7 +204,7 @@ class RNNEncoder(keras.layers.Layer):
 
     def call(self, source, training=None):
         if self.embedding is not None:
-            check_token_ids("source", source, self.vocab_size)
+            source = check_token_ids("source", source, self.vocab_size)
             x = self.embedding(source)
             if self.embedding_dropout is not None:
                 x = self.embedding_dropout(x, training=training)
@@ -212,6 +213,8 @@ class RNNEncoder(keras.layers.Layer):
             x = source
         mask = self._source_mask(source)
         if self.reverse_source:
+            if mask is not None:  # reversal keeps each row's padding where it is
+                mask = checked_right_padded("source", mask)
             x = reverse_padded(x, mask)
         memory, states = self.recurrent(x, mask=mask, training=training)
         if self.reverse_source:

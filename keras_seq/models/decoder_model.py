@@ -188,13 +188,29 @@ class DecoderModel(keras.Model):
         return self._teacher_forced_arrays(*self._pair(data))
 
     def _teacher_forced_element(self, *element):
-        return teacher_forced_batch(*self._pair(element), self.start_id, self.end_id)
+        inputs, target_ids = self._checked_batch(*self._pair(element))
+        return teacher_forced_batch(inputs, target_ids, self.start_id, self.end_id)
 
     def _teacher_forced_arrays(self, inputs, target_ids):
+        inputs, target_ids = self._checked_batch(inputs, target_ids)
         (inputs, decoder_inputs), labels, mask = teacher_forced_batch(
             inputs, target_ids, self.start_id, self.end_id
         )
         return (inputs, decoder_inputs.numpy()), labels.numpy(), mask.numpy()
+
+    def _checked_batch(self, inputs, target_ids):
+        """Range-checks a training batch's ids where they enter: eagerly, or by an
+        assertion in the `tf.data` map, which XLA (`jit_compile=True`) never compiles
+        away as it does the layers' own assertions. The labels reach only the loss."""
+        target_ids = checks.checked_id_range("target_ids", target_ids, self.decoder.vocab_size)
+        # The end token goes after the last real token: left padding would misplace it.
+        target_ids = checks.checked_right_padded("target_ids", target_ids)
+        return self.checked_input_ids(inputs), target_ids
+
+    def checked_input_ids(self, inputs):
+        """Returns `inputs`, their id range checked (eagerly or in graph) when they are
+        ids; subclasses with token or label inputs override it."""
+        return inputs
 
     def _pair(self, element):
         if not isinstance(element, (tuple, list)) or len(element) != 2:

@@ -3,7 +3,12 @@
 import keras
 from keras import ops
 
-from keras_seq.checks import check_features, check_id_range, check_positive_int
+from keras_seq.checks import (
+    check_features,
+    check_id_range,
+    check_positive_int,
+    checked_id_range,
+)
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.bridge import Bridge
 from keras_seq.models.decoder_model import DecoderModel, check_rnn_decoder
@@ -146,13 +151,18 @@ class OneToMany(DecoderModel):
             `every_step=True`, `conditioning`.
         """
         if self.label_embedding is not None:
-            vector = self.label_embedding(inputs)
+            vector = self.label_embedding(self.checked_input_ids(inputs))
         else:
             vector = ops.cast(inputs, self.compute_dtype)
         start = {"initial_state": self.bridge([[vector]])}
         if self.every_step:
             start["conditioning"] = vector
         return start
+
+    def checked_input_ids(self, inputs):
+        if self.label_embedding is None:
+            return inputs
+        return checked_id_range("inputs", inputs, self.num_classes)
 
     def check_inputs(self, inputs):
         if self.label_embedding is None:

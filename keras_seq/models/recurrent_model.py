@@ -126,8 +126,7 @@ class RecurrentModel(keras.Model):
         if not self.sequence_input:
             check_shape("inputs", inputs.shape, ("batch_size",))
             inputs = ops.expand_dims(inputs, 1)
-        check_token_ids("inputs", inputs, self.vocab_size)
-        return inputs
+        return check_token_ids("inputs", inputs, self.vocab_size)
 
     def call(self, inputs, training=None):
         memory, states = self.encoder(self._source(inputs), training=training)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_seq.checks import check_token_ids
+from keras_seq.checks import check_token_ids, checked_id_range
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.bridge import Bridge
 from keras_seq.layers.rnn_encoder import RNNEncoder
@@ -195,6 +195,9 @@ class Seq2Seq(DecoderModel):
             "memory": memory,
             "memory_mask": ops.not_equal(inputs, 0),
         }
+
+    def checked_input_ids(self, inputs):
+        return checked_id_range("source_ids", inputs, self.encoder.vocab_size)
 
     def check_inputs(self, inputs):
         check_token_ids("source_ids", inputs, self.encoder.vocab_size)

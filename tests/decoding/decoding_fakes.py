@@ -84,25 +84,30 @@ def random_tables(rng, batch_size, max_steps, vocab_size, scale=2.0):
     return rng.normal(size=(batch_size, max_steps, vocab_size, vocab_size)) * scale
 
 
-def masked_log_softmax(logits, step, end_id, min_length, temperature=1.0):
+def masked_log_softmax(logits, step, end_id, min_length, temperature=1.0, forbidden_ids=()):
+    """min_length renormalises over the other tokens; forbidden ids are removed after."""
     logits = np.array(logits, dtype="float64") / temperature
     if step < min_length:
         logits[end_id] = -np.inf
     shifted = logits - logits.max()
-    return shifted - np.log(np.exp(shifted).sum())
+    log_probs = shifted - np.log(np.exp(shifted).sum())
+    log_probs[list(forbidden_ids)] = -np.inf
+    return log_probs
 
 
 def penalty(length, alpha):
     return ((5.0 + length) / 6.0) ** alpha if alpha > 0 else 1.0
 
 
-def brute_force(model, row, *, start_id, end_id, max_length, min_length=0, alpha=0.0):
+def brute_force(
+    model, row, *, start_id, end_id, max_length, min_length=0, alpha=0.0, forbidden_ids=()
+):
     """Every hypothesis, as (score, tokens) sorted best first (stable on ties)."""
     results = []
 
     def expand(state, token, step, prefix, log_prob):
         logits, state = model.numpy_step(row, state, token, step)
-        log_probs = masked_log_softmax(logits, step, end_id, min_length)
+        log_probs = masked_log_softmax(logits, step, end_id, min_length, 1.0, forbidden_ids)
         for next_token in range(len(log_probs)):
             if log_probs[next_token] == -np.inf:
                 continue

@@ -59,13 +59,12 @@ MODELS = {
 
 
 def teacher_forced_score(model, inputs, ids):
-    """float64 sum of the teacher-forced log-softmax over the emitted ids; like decoding,
-    it never proposes padding or the start token."""
+    """float64 sum of the teacher-forced log-softmax over the emitted ids (the model's
+    own log-probabilities: decoding bans padding and the start token after the softmax)."""
     ids = np.asarray(ids)
     decoder_inputs = np.concatenate([np.full((len(ids), 1), model.start_id), ids[:, :-1]], 1)
     logits = ops.convert_to_numpy(ops.cast(model((inputs, decoder_inputs)), "float32"))
     logits = logits.astype("float64")
-    logits[..., [0, model.start_id]] = -np.inf
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     picked = np.take_along_axis(log_probs, ids[..., None], -1)[..., 0]
     return np.where(ids != 0, picked, 0.0).sum(-1)

@@ -82,13 +82,12 @@ def test_source_padding_never_changes_generations(extra, method):
 MODELS = {}
 
 
-def teacher_forced_log_prob(model, source, ids, start_id=1, banned=(0, 1)):
-    """Sum of log-probabilities of `ids` (up to and with END) under teacher forcing,
-    renormalised over the tokens generation may emit."""
+def teacher_forced_log_prob(model, source, ids, start_id=1):
+    """Sum of the model's log-probabilities of `ids` (up to and with END) under teacher
+    forcing: the model's call and a float64 log-softmax."""
     tokens = list(ids[: list(ids).index(2) + 1] if 2 in ids else ids)
     decoder_inputs = np.array([[start_id] + tokens[:-1]], "int32")
     logits = to_numpy(model((source[None], decoder_inputs)))[0].astype("float64")
-    logits[:, list(banned)] = -np.inf
     log_probs = (
         logits
         - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True))
@@ -99,14 +98,19 @@ def teacher_forced_log_prob(model, source, ids, start_id=1, banned=(0, 1)):
 
 @pytest.mark.parametrize("method", ["greedy", "beam"])
 @pytest.mark.parametrize("attention", [None, "luong", "bahdanau"])
-def test_scores_are_teacher_forced_log_probabilities(method, attention):
-    model = trained(small_model(attention))
+@pytest.mark.parametrize("fitted", [True, False], ids=["trained", "untrained"])
+def test_scores_are_teacher_forced_log_probabilities(method, attention, fitted):
+    """Padding and start are never emitted, and the scores are not renormalised over
+    the other tokens: they are the model's own log-probabilities, end token included."""
+    model = small_model(attention)
+    model = trained(model) if fitted else model
     ids, scores = to_numpy(model.generate(SOURCE, decoding=method, return_scores=True))
     for row in range(len(SOURCE)):
         assert scores[row] == pytest.approx(
             teacher_forced_log_prob(model, SOURCE[row], ids[row]), abs=1e-4
         )
-    assert not np.any(np.isin(ids, [1]))  # the start token is never emitted
+        emitted = ids[row][: list(ids[row]).index(2) + 1] if 2 in ids[row] else ids[row]
+        assert not np.any(np.isin(emitted, [0, 1]))
 
 
 def test_exhaustive_beam_equals_brute_force_on_a_real_decoder():
@@ -388,3 +392,16 @@ def test_model_level_id_and_clipping_arguments():
     model.fit(SOURCE[:1], TARGET[:1], epochs=1, batch_size=1, verbose=0)
     for old, new in zip(before, model.trainable_weights):
         assert np.linalg.norm(to_numpy(new) - old) <= 1e4 * 1e-3 * (1 + 1e-4)
+
+
+def test_losses_stay_finite_on_padding_rows_and_empty_targets():
+    all_padding = np.zeros((2, 3), "int32")
+    logits = np.random.RandomState(0).randn(2, 3, 12).astype("float32")
+    assert float(masked_cross_entropy(all_padding, logits)) == 0.0
+    assert float(masked_cross_entropy(all_padding, logits, 0.1)) == 0.0
+    model = small_model()
+    model.compile(keras.optimizers.Adam(1e-2))
+    empty = np.zeros((3, 2), "int32")  # no target token: the labels hold only the end token
+    history = model.fit(SOURCE, empty, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert np.isfinite(model.evaluate(SOURCE, empty, verbose=0))
