@@ -10,7 +10,8 @@ MODE OUT_DIR`, one process per worker, `TF_CONFIG` set by the test:
   BackupAndRestore (a folder per worker); the chief alone has a ModelCheckpoint and
   exports the model. Every worker writes its weights and losses to OUT_DIR/result.json.
 - `upstream`: a plain Keras `Sequential`, to show keras-team/keras#20585 still
-  exists: `fit` and `train_on_batch` both fail; the errors go to OUT_DIR/result.json.
+  exists: `fit` and `train_on_batch` both fail; the same model with keras-seq's
+  `StrategyTrainer` mixed in trains. The errors go to OUT_DIR/result.json.
 
 `reference_run` trains the same Seq2Seq in one process, on the global batches the two
 workers see together.
@@ -26,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_seq as ks
+from keras_seq.models.distribute import StrategyTrainer
 
 GLOBAL_BATCH = 8
 WORKERS = 2
@@ -149,16 +151,25 @@ def reference_run():
     return {"loss": history.history["loss"], "weights": weights(model)}
 
 
+class PatchedSequential(StrategyTrainer, keras.Sequential):
+    """A plain Keras model with keras-seq's workaround mixed in."""
+
+
 def worker_upstream(out):
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    models = {}
     with strategy.scope():
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
-        model.compile("sgd", "mse")
+        for model_class in (keras.Sequential, PatchedSequential):
+            layers = [keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)]
+            models[model_class] = model_class(layers)
+            models[model_class].compile("sgd", "mse")
+    model, patched = models[keras.Sequential], models[PatchedSequential]
     x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
     errors = {}
     for name, train in (
         ("fit", lambda: model.fit(x, y, batch_size=4, epochs=1, verbose=0)),
         ("train_on_batch", lambda: model.train_on_batch(x, y)),
+        ("patched_fit", lambda: patched.fit(x, y, batch_size=4, epochs=1, verbose=0)),
     ):
         try:
             train()

@@ -108,3 +108,4 @@ def test_keras_multi_worker_bug_still_exists_upstream(tmp_path):
         assert "Invalid reduction dimension 0 for input with 0 dimensions" in (
             errors["train_on_batch"] or ""
         ), fixed
+        assert errors["patched_fit"] is None, errors
