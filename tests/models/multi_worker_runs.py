@@ -59,7 +59,7 @@ def tokenizers(shards):
 def build_model(source_tokenizer, target_tokenizer):
     model = ks.models.Seq2Seq(
         ks.layers.RNNEncoder(source_tokenizer.vocabulary_size, 8, 16),
-        ks.layers.RNNDecoder(target_tokenizer.vocabulary_size, 8, 16, attention="luong"),
+        ks.layers.RNNDecoder(target_tokenizer.vocabulary_size, 8, 16),
         max_length=8,
         decoding="greedy",
     )

@@ -77,6 +77,7 @@ def test_mirrored_run_equals_one_device(model, results):
 def test_bleu_callback_and_model_checkpoint_under_mirrored_strategy(results):
     mirrored = results("Seq2Seq")["mirrored"]
     assert len(mirrored["history"]["val_bleu"]) == 2
+    assert mirrored["history"]["val_bleu"][-1] > 0  # equal to one device: the test above
     assert mirrored["checkpoints"] == ["epoch1.keras", "epoch2.keras"]
     for got, expected in zip(mirrored["checkpoint_weights"], mirrored["weights"]):
         assert_close(got, expected, "checkpoint weights")
