@@ -10,10 +10,11 @@ from keras import ops
 from keras_seq import checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
+from keras_seq.models.distribute import StrategyTrainer, replica_share
 from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forced_batch
 
 
-class DecoderModel(keras.Model):
+class DecoderModel(StrategyTrainer, keras.Model):
     """A model whose output sequence comes from an `RNNDecoder`.
 
     Subclasses implement one hook, `decoder_start(inputs, training=False)`, which
@@ -234,7 +235,7 @@ class DecoderModel(keras.Model):
             return super().compute_loss(x, y, y_pred, sample_weight, training)
         loss = masked_cross_entropy(y, y_pred, self.label_smoothing)
         if self.losses:
-            loss = loss + ops.sum(self.losses)
+            loss = loss + replica_share(ops.sum(self.losses))
         return loss
 
     def decoding_layer(self, decoding=None, max_length=None):

@@ -6,11 +6,14 @@ from keras import ops
 from keras_seq.checks import check_features, check_positive_int, check_shape, check_token_ids
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.rnn_encoder import RNNEncoder
+from keras_seq.models.distribute import StrategyTrainer, mask_share
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
+# Keras loss reductions that divide by the number of (unmasked) values.
+_MEAN_REDUCTIONS = ("sum_over_batch_size", "mean")
 
 
-class RecurrentModel(keras.Model):
+class RecurrentModel(StrategyTrainer, keras.Model):
     """Inputs (token ids or float features) → `RNNEncoder` → dense head.
 
     The encoder embeds token ids (or takes the features as they are, masking steps
@@ -134,6 +137,21 @@ class RecurrentModel(keras.Model):
         if self.output_dropout is not None:
             outputs = self.output_dropout(outputs, training=training)
         return self.output_layer(outputs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # Keras averages a masked loss over each replica's real steps; weighed by their
+        # share of the global batch's real steps, the replicas' losses (and gradients)
+        # sum to the mean over the global batch, as on one device.
+        weights = None
+        if getattr(self.loss, "reduction", "sum_over_batch_size") in _MEAN_REDUCTIONS:
+            weights = mask_share(getattr(y_pred, "_keras_mask", None))
+        if weights is not None:
+            if sample_weight is not None:
+                while len(sample_weight.shape) < len(weights.shape):
+                    sample_weight = ops.expand_dims(sample_weight, -1)
+                weights = weights * ops.cast(sample_weight, weights.dtype)
+            sample_weight = weights
+        return super().compute_loss(x, y, y_pred, sample_weight, training)
 
     def export(
         self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs

@@ -3,6 +3,8 @@
 import tensorflow as tf
 from keras import ops
 
+from keras_seq.models.distribute import replica_sum
+
 
 def teacher_forcing_pair(target_ids, start_id, end_id):
     """Builds `(decoder_inputs, labels)` from 0-padded targets without start/end tokens.
@@ -40,6 +42,11 @@ def teacher_forced_batch(inputs, target_ids, start_id, end_id):
 def masked_cross_entropy(labels, logits, label_smoothing=0.0):
     """Mean token cross-entropy over non-padding labels (id 0 is padding).
 
+    Under a `tf.distribute` strategy, a replica's share of the mean over the global
+    batch's labels: its own summed cross-entropy over the count of all replicas' real
+    labels, so the replicas' shares (and gradients) sum to the one-device loss, however
+    unevenly the real labels fall between the replicas.
+
     With `label_smoothing=e`, the target distribution puts `1 - e` on the label and
     spreads `e` uniformly over the vocabulary (Szegedy et al., 2016).
     """
@@ -51,4 +58,4 @@ def masked_cross_entropy(labels, logits, label_smoothing=0.0):
     if label_smoothing:
         nll = (1.0 - label_smoothing) * nll - label_smoothing * ops.mean(log_probs, axis=-1)
     mask = ops.cast(ops.not_equal(labels, 0), "float32")
-    return ops.sum(nll * mask) / ops.maximum(ops.sum(mask), 1.0)
+    return ops.sum(nll * mask) / ops.maximum(replica_sum(ops.sum(mask)), 1.0)
