@@ -4,13 +4,16 @@ import inspect
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from keras_seq import checks
+from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
-from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forced_batch
+from keras_seq.models.teacher_forcing import (
+    masked_cross_entropy,
+    teacher_forced_batch,
+    teacher_forced_tensors,
+)
 
 
 class DecoderModel(keras.Model):
@@ -165,7 +168,9 @@ class DecoderModel(keras.Model):
                 f"{type(self).__name__} weighs tokens by the target padding mask; "
                 "`sample_weight` is not supported. Received: a sample_weight"
             )
-        if isinstance(x, tf.data.Dataset):
+        if _tf.is_tf_dataset(x):
+            import tensorflow as tf  # loaded already, since x is a tf.data.Dataset
+
             self._check_no_targets_beside(y)
             return (
                 x.map(self._teacher_forced_element, num_parallel_calls=tf.data.AUTOTUNE),
@@ -183,18 +188,15 @@ class DecoderModel(keras.Model):
         return self._teacher_forced_arrays(x, y)
 
     def _teacher_forced_validation(self, data):
-        if isinstance(data, tf.data.Dataset) or inspect.isgenerator(data):
+        if _tf.is_tf_dataset(data) or inspect.isgenerator(data):
             return self._teacher_forced_data(data, None, None)[0]
         return self._teacher_forced_arrays(*self._pair(data))
 
     def _teacher_forced_element(self, *element):
-        return teacher_forced_batch(*self._pair(element), self.start_id, self.end_id)
+        return teacher_forced_tensors(*self._pair(element), self.start_id, self.end_id)
 
     def _teacher_forced_arrays(self, inputs, target_ids):
-        (inputs, decoder_inputs), labels, mask = teacher_forced_batch(
-            inputs, target_ids, self.start_id, self.end_id
-        )
-        return (inputs, decoder_inputs.numpy()), labels.numpy(), mask.numpy()
+        return teacher_forced_batch(inputs, target_ids, self.start_id, self.end_id)
 
     def _pair(self, element):
         if not isinstance(element, (tuple, list)) or len(element) != 2:
@@ -336,6 +338,8 @@ class DecoderModel(keras.Model):
         """
         backend = keras.backend.backend()
         if backend == "tensorflow":
+            import tensorflow as tf
+
             spec = tf.TensorSpec(self.inputs_shape, self.inputs_dtype)
             return tf.function(function, input_signature=[spec])
         unseeded = isinstance(strategy, decoding_lib.Sampling) and strategy.seed is None
