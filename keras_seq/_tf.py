@@ -32,6 +32,15 @@ def missing_tensorflow(feature):
     )
 
 
+def require_tensorflow(feature):
+    """Returns the `tensorflow` module, or raises `missing_tensorflow(feature)`."""
+    try:
+        import tensorflow
+    except ImportError as error:
+        raise missing_tensorflow(feature) from error
+    return tensorflow
+
+
 def is_tf_dataset(x):
     """Whether `x` is a `tf.data.Dataset`, without importing TensorFlow (a dataset
     exists only once TensorFlow is loaded)."""

@@ -373,7 +373,7 @@ class DecoderModel(keras.Model):
         `keras_seq.export.export_text_model`. Arguments as in `keras.Model.export`.
         """
         if input_signature is None and format == "tf_saved_model":
-            import tensorflow as tf  # export is TensorFlow-only
+            tf = _tf.require_tensorflow(f"{type(self).__name__}.export (a SavedModel)")
 
             input_signature = [
                 (
