@@ -11,9 +11,10 @@ cuDNN kernel of `jax.experimental.rnn`, or the `lax.scan` fallback, and why), an
 device; the figures also go to a JSON file. `--cpu` runs the same on the CPU (fewer
 steps by default), for a machine without a GPU.
 
-Wheels: keras-seq and its requirements (keras, tensorflow-cpu for the package's
-TensorFlow parts, keras-hub, tensorflow-text, nltk, regex, babel, numpy) and
-`jax[cuda12]` (or `jax` for `--cpu`).
+Wheels: keras (with its own requirements), numpy, regex, and `jax[cuda12]` (or `jax`
+for `--cpu`); no TensorFlow. keras-seq comes from this checkout (`PYTHONPATH=.`, or
+`pip install --no-deps .`: its declared requirements include TensorFlow, which the
+models, training and decoding do not need on JAX).
 """
 
 import argparse

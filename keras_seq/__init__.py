@@ -26,6 +26,10 @@ _SUBMODULES = (
     "text_generator",
 )
 
+# Submodules that import TensorFlow (`keras_seq.metrics.bleu` too); without it they
+# raise a clear ImportError when used, and `import keras_seq` skips them.
+_TENSORFLOW_SUBMODULES = ("data", "export", "text_generator")
+
 __all__ = ["TextGenerator", "__version__", *_SUBMODULES]
 
 
@@ -43,12 +47,18 @@ def _started_by_cli():
 
 
 def _import_submodules():
-    """Imports every submodule, which registers the library's serializable classes."""
+    """Imports every submodule, which registers the library's serializable classes;
+    without TensorFlow, those that need it are left out."""
+    from keras_seq._tf import tensorflow_available
+
+    with_tensorflow = tensorflow_available()
     for name in _SUBMODULES:
-        importlib.import_module(f"{__name__}.{name}")
+        if with_tensorflow or name not in _TENSORFLOW_SUBMODULES:
+            importlib.import_module(f"{__name__}.{name}")
     # keras_seq.metrics loads its Keras metric lazily, so that `keras-seq bleu` can
     # score text without TensorFlow.
-    importlib.import_module(f"{__name__}.metrics.bleu")
+    if with_tensorflow:
+        importlib.import_module(f"{__name__}.metrics.bleu")
 
 
 def __getattr__(name):

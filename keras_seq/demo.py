@@ -11,7 +11,13 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
+
+from keras_seq import _tf
+
+try:
+    import tensorflow as tf
+except ImportError as error:
+    raise _tf.missing_tensorflow("The keras-seq demo") from error
 
 from keras_seq import callbacks, data, datasets, export, layers, metrics, models, plotting
 from keras_seq.decoding import BeamSearch

@@ -5,7 +5,13 @@ import shutil
 import tempfile
 
 import keras
-import tensorflow as tf
+
+from keras_seq import _tf
+
+try:
+    import tensorflow as tf
+except ImportError as error:
+    raise _tf.missing_tensorflow("keras_seq.export (SavedModel export)") from error
 
 from keras_seq.decoding import Sampling
 from keras_seq.models.many_to_many import ManyToMany

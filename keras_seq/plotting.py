@@ -5,8 +5,6 @@ import os
 import keras
 import numpy as np
 
-from keras_seq.text_generator import TextGenerator
-
 
 def plot_attention(
     model, source_tokenizer, target_tokenizer, texts, path, *, decoding=None, title=None
@@ -55,6 +53,8 @@ def plot_attention(
 
     if isinstance(texts, str) or not texts:
         raise ValueError(f"`texts` must be a non-empty list of str. Received: texts={texts!r}")
+    from keras_seq.text_generator import TextGenerator  # needs TensorFlow
+
     generator = TextGenerator(model, target_tokenizer, source_tokenizer, decoding=decoding)
     source_ids, result = generator.generate_ids(texts)
     source_ids = keras.ops.convert_to_numpy(source_ids)

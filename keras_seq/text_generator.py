@@ -2,7 +2,13 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
+
+from keras_seq import _tf
+
+try:
+    import tensorflow as tf
+except ImportError as error:
+    raise _tf.missing_tensorflow("keras_seq.TextGenerator") from error
 
 from keras_seq import checks
 from keras_seq.data import _text

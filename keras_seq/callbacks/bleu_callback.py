@@ -5,7 +5,6 @@ import keras
 from keras_seq import checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.metrics.bleu_functions import corpus_bleu
-from keras_seq.text_generator import TextGenerator
 
 _BLEU_ARGUMENTS = (
     "max_order",
@@ -219,6 +218,8 @@ class BleuCallback(keras.callbacks.Callback):
     def translate(self, sources):
         """The model's output for each source string (the best one for an n-best
         strategy), as Python strings. Override it to score another system."""
+        from keras_seq.text_generator import TextGenerator  # needs TensorFlow
+
         generator = self._generator
         if generator is None or generator.model is not self.model:
             generator = self._generator = TextGenerator(

@@ -1,5 +1,12 @@
 """keras_seq.data: tokenizers that live inside a graph, and bucketed tf.data pipelines."""
 
+from keras_seq import _tf
+
+try:
+    import tensorflow  # noqa: F401
+except ImportError as error:
+    raise _tf.missing_tensorflow("keras_seq.data (tokenizers and tf.data pipelines)") from error
+
 from keras_seq.data.char_tokenizer import CharTokenizer
 from keras_seq.data.classification_dataset import classification_dataset
 from keras_seq.data.seq2seq_dataset import seq2seq_dataset

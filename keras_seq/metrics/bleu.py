@@ -1,7 +1,13 @@
 """`Bleu`: corpus BLEU on token ids as a stateful Keras metric."""
 
 import keras
-import tensorflow as tf
+
+from keras_seq import _tf
+
+try:
+    import tensorflow as tf
+except ImportError as error:
+    raise _tf.missing_tensorflow("keras_seq.metrics.Bleu (the Keras BLEU metric)") from error
 
 from keras_seq.checks import check_dtype, check_int, check_positive_int
 from keras_seq.metrics._scoring import LOG_ZERO, check_smoothing

@@ -4,14 +4,17 @@ import inspect
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from keras_seq import checks
+from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models.distribute import StrategyTrainer, replica_share
-from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forced_batch
+from keras_seq.models.teacher_forcing import (
+    masked_cross_entropy,
+    teacher_forced_batch,
+    teacher_forced_tensors,
+)
 
 
 class DecoderModel(StrategyTrainer, keras.Model):
@@ -166,7 +169,9 @@ class DecoderModel(StrategyTrainer, keras.Model):
                 f"{type(self).__name__} weighs tokens by the target padding mask; "
                 "`sample_weight` is not supported. Received: a sample_weight"
             )
-        if isinstance(x, tf.data.Dataset):
+        if _tf.is_tf_dataset(x):
+            import tensorflow as tf  # loaded already, since x is a tf.data.Dataset
+
             self._check_no_targets_beside(y)
             return (
                 x.map(self._teacher_forced_element, num_parallel_calls=tf.data.AUTOTUNE),
@@ -184,20 +189,17 @@ class DecoderModel(StrategyTrainer, keras.Model):
         return self._teacher_forced_arrays(x, y)
 
     def _teacher_forced_validation(self, data):
-        if isinstance(data, tf.data.Dataset) or inspect.isgenerator(data):
+        if _tf.is_tf_dataset(data) or inspect.isgenerator(data):
             return self._teacher_forced_data(data, None, None)[0]
         return self._teacher_forced_arrays(*self._pair(data))
 
     def _teacher_forced_element(self, *element):
         inputs, target_ids = self._checked_batch(*self._pair(element))
-        return teacher_forced_batch(inputs, target_ids, self.start_id, self.end_id)
+        return teacher_forced_tensors(inputs, target_ids, self.start_id, self.end_id)
 
     def _teacher_forced_arrays(self, inputs, target_ids):
         inputs, target_ids = self._checked_batch(inputs, target_ids)
-        (inputs, decoder_inputs), labels, mask = teacher_forced_batch(
-            inputs, target_ids, self.start_id, self.end_id
-        )
-        return (inputs, decoder_inputs.numpy()), labels.numpy(), mask.numpy()
+        return teacher_forced_batch(inputs, target_ids, self.start_id, self.end_id)
 
     def _checked_batch(self, inputs, target_ids):
         """Range-checks a training batch's ids where they enter: eagerly, or by an
@@ -353,6 +355,8 @@ class DecoderModel(StrategyTrainer, keras.Model):
         """
         backend = keras.backend.backend()
         if backend == "tensorflow":
+            import tensorflow as tf
+
             spec = tf.TensorSpec(self.inputs_shape, self.inputs_dtype)
             return tf.function(function, input_signature=[spec])
         unseeded = isinstance(strategy, decoding_lib.Sampling) and strategy.seed is None
@@ -386,7 +390,7 @@ class DecoderModel(StrategyTrainer, keras.Model):
         `keras_seq.export.export_text_model`. Arguments as in `keras.Model.export`.
         """
         if input_signature is None and format == "tf_saved_model":
-            import tensorflow as tf  # export is TensorFlow-only
+            tf = _tf.require_tensorflow(f"{type(self).__name__}.export (a SavedModel)")
 
             input_signature = [
                 (

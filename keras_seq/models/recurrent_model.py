@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_seq import _tf
 from keras_seq.checks import check_features, check_positive_int, check_shape, check_token_ids
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.rnn_encoder import RNNEncoder
@@ -170,7 +171,7 @@ class RecurrentModel(StrategyTrainer, keras.Model):
             return super().export(
                 filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
             )
-        import tensorflow as tf  # export is TensorFlow-only
+        tf = _tf.require_tensorflow(f"{type(self).__name__}.export (a SavedModel)")
 
         shape = (None, None) if self.sequence_input else (None,)
         if self.vocab_size is None:

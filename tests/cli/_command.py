@@ -8,7 +8,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def run_python(*argv, pythonpath=ROOT, cwd=ROOT, env=None):
+def run_python(*argv, pythonpath=ROOT, cwd=ROOT, env=None, timeout=300):
     """Runs `python ARGV...` with `pythonpath` first on the import path.
 
     Args:
@@ -18,6 +18,8 @@ def run_python(*argv, pythonpath=ROOT, cwd=ROOT, env=None):
         cwd: path-like. The working directory. Defaults to this checkout.
         env: dict or None. Variables to set on top of this process's environment; a
             `None` value removes the variable.
+        timeout: float. Seconds before the process is killed (and
+            `subprocess.TimeoutExpired` raised). Defaults to `300`.
 
     Returns:
         subprocess.CompletedProcess with text `stdout` and `stderr`.
@@ -34,7 +36,7 @@ def run_python(*argv, pythonpath=ROOT, cwd=ROOT, env=None):
         text=True,
         cwd=cwd,
         env=environment,
-        timeout=300,
+        timeout=timeout,
     )
 
 
