@@ -10,10 +10,11 @@ from keras import ops
 from keras_seq import checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
+from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import masked_cross_entropy, teacher_forced_batch
 
 
-class DecoderModel(keras.Model):
+class DecoderModel(QuietFit, keras.Model):
     """A model whose output sequence comes from an `RNNDecoder`.
 
     Subclasses implement one hook, `decoder_start(inputs, training=False)`, which

@@ -5,11 +5,12 @@ from keras import ops
 
 from keras_seq.checks import check_features, check_positive_int, check_shape, check_token_ids
 from keras_seq.layers.rnn_encoder import RNNEncoder
+from keras_seq.models.quiet_fit import QuietFit
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
 
 
-class RecurrentModel(keras.Model):
+class RecurrentModel(QuietFit, keras.Model):
     """Inputs (token ids or float features) → `RNNEncoder` → dense head.
 
     The encoder embeds token ids (or takes the features as they are, masking steps
