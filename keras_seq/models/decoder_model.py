@@ -1,5 +1,6 @@
 """What Seq2Seq and OneToMany share: teacher-forced training and decoding by a strategy."""
 
+import functools
 import inspect
 
 import keras
@@ -321,7 +322,10 @@ class DecoderModel(QuietFit, keras.Model):
         layer = self.decoding_layer(strategy, max_length)
         key = (layer.strategy, layer.max_length)
         if key not in self._decoders:
-            function = self._compile(lambda inputs: self.decode(inputs, layer), layer.strategy)
+            # A partial, not a lambda: TensorFlow counts traces per code object, so the
+            # one-trace functions of several (strategy, length) pairs made from one
+            # lambda would add up to its "excessive retracing" warning.
+            function = self._compile(functools.partial(self.decode, layer=layer), layer.strategy)
             self._decoders[key] = (layer, function)
         return self._decoders[key]
 

@@ -61,6 +61,24 @@ def test_tensorflow_traces_once_for_every_batch_size_and_length(caplog):
 
 
 @pytest.mark.tensorflow_only
+def test_many_strategies_and_lengths_log_no_retracing_warning(caplog):
+    """Each (strategy, max_length) of `generate`, and each `TextGenerator`, needs its
+    own function, traced once: TensorFlow must not count those first traces together
+    as retracing."""
+    tokenizer = keras_seq.data.WordTokenizer()
+    tokenizer.adapt(["a b c"])
+    model, traces = tiny_seq2seq(tokenizer.vocabulary_size)
+    with caplog.at_level(logging.WARNING):
+        for max_length in range(1, 8):
+            model.generate(sources(2, 3, vocab=tokenizer.vocabulary_size), max_length=max_length)
+        assert traces.count == 7
+        for max_length in range(1, 7):  # e.g. BleuCallbacks with their own settings
+            keras_seq.TextGenerator(model, tokenizer, tokenizer, max_length=max_length)(["a b"])
+        assert traces.count == 13
+    assert "retracing" not in caplog.text
+
+
+@pytest.mark.tensorflow_only
 def test_evaluation_decodes_without_retracing(caplog):
     """`predict` over batches of many lengths, and `BleuCallback`'s evaluation over
     sentences of many lengths, trace once and log no retracing warning."""
