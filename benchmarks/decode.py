@@ -41,6 +41,7 @@ from both libraries are compared as a fairness check. Each configuration also gi
 """
 
 import argparse
+import functools
 import os
 import statistics
 import time
@@ -108,7 +109,7 @@ def keras_seq_decoder(model, method, max_length, xla=False):
     if xla:
         layer = model.decoding_layer(strategy, max_length)
         # ids (batch, hypotheses, length) -> the best hypothesis, as generate returns it
-        return tf.function(lambda source: model.decode(source, layer).ids[:, 0], jit_compile=True)
+        return compiled(lambda source: model.decode(source, layer).ids[:, 0], xla=True)
 
     def run(source):
         return model.generate(source, decoding=strategy, max_length=max_length)
@@ -135,8 +136,6 @@ def keras_hub_decoder(
     banned[0, [0, model.start_id]] = True
     is_end = np.arange(vocab_size) == model.end_id
 
-    # keras-seq's generate uses a tf.function for any shape (no XLA).
-    @tf.function(reduce_retracing=True, jit_compile=xla)
     def run(source):
         batch_size = ops.shape(source)[0]
         state, constants = decoder.start(batch_size, **model.decoder_start(source))
@@ -173,7 +172,14 @@ def keras_hub_decoder(
         ids = sampler(next_fn, prompt, cache=cache, index=1, stop_token_ids=None)
         return ids[:, 1:]
 
-    return run
+    # keras-seq's generate uses a tf.function for any shape (no XLA).
+    return compiled(run, xla, reduce_retracing=True)
+
+
+def compiled(function, xla, **kwargs):
+    """`tf.function` of a partial: TensorFlow counts traces per code object, so the
+    contenders made from one inner function would add up to its retracing warning."""
+    return tf.function(functools.partial(function), jit_compile=xla, **kwargs)
 
 
 def time_round_robin(contenders, source, repeats):
