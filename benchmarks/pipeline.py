@@ -39,15 +39,14 @@ import gzip
 import json
 import os
 import pathlib
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+from _harness import peak_rss_mib, run_child
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("KERAS_SEQ_DATA", str(REPO.parent / "shared" / "data"))
@@ -124,34 +123,12 @@ def measure_epoch(args):
     )
 
 
-def peak_rss_mib():
-    """This process's peak resident memory: `VmHWM`, which starts afresh at `exec`.
-
-    `ru_maxrss` does not: Linux carries it over from the parent at fork and keeps it
-    across `execve`, so a child of a big parent reads the parent's peak.
-    """
-    status = pathlib.Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def run_child(pattern, vocabularies, tokens=False, batch_tokens=2048, num_buckets=8):
-    command = [
-        sys.executable,
-        __file__,
-        "--measure",
-        pattern,
-        "--measure-vocabularies",
-        vocabularies,
-    ]
+def epoch_child(pattern, vocabularies, tokens=False, batch_tokens=2048, num_buckets=8):
+    command = ["--measure", pattern, "--measure-vocabularies", vocabularies]
     command += ["--num-buckets", str(num_buckets)]
     if tokens:
         command += ["--measure-tokens", "--batch-tokens", str(batch_tokens)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(__file__, command)
 
 
 def fit_pairs_per_second(pattern, source, target, steps):
@@ -218,10 +195,10 @@ def streaming(args):
             json.dumps({"source": source.get_vocabulary(), "target": target.get_vocabulary()})
         )
         runs = {
-            "big": run_child(big, str(vocabularies)),
-            "small": run_child(small, str(vocabularies)),
-            "small, batch_tokens": run_child(small, str(vocabularies), True, args.batch_tokens),
-            "small, no buckets": run_child(small, str(vocabularies), num_buckets=1),
+            "big": epoch_child(big, str(vocabularies)),
+            "small": epoch_child(small, str(vocabularies)),
+            "small, batch_tokens": epoch_child(small, str(vocabularies), True, args.batch_tokens),
+            "small, no buckets": epoch_child(small, str(vocabularies), num_buckets=1),
         }
         fit_speed = fit_pairs_per_second(small, source, target, args.fit_steps)
     finally:

@@ -1,5 +1,7 @@
 """`TextGenerator`: the one path from strings to generated strings."""
 
+import functools
+
 import keras
 import numpy as np
 
@@ -139,7 +141,11 @@ class TextGenerator:
 
     def _compiled_serve(self):
         if self._compiled is None:
-            self._compiled = tf.function(self.serve, input_signature=[self.input_spec])
+            # A partial, not the bound method: TensorFlow counts traces per code object,
+            # so the one trace of each of several generators would add up to its
+            # "excessive retracing" warning.
+            serve = functools.partial(self.serve)
+            self._compiled = tf.function(serve, input_signature=[self.input_spec])
         return self._compiled
 
 

@@ -21,7 +21,7 @@ class EpochLengthCallback(keras.callbacks.Callback):
     At the start of training this callback sets it to the number of batches per
     epoch when Keras knows it (arrays, a `tf.data.Dataset` of known cardinality, or
     `fit(steps_per_epoch=...)`); otherwise, for a dataset of unknown cardinality such
-    as a bucketed or filtered `tf.data.Dataset`, it counts the first epoch's steps
+    as a streamed or filtered `tf.data.Dataset`, it counts the first epoch's steps
     and sets the length at its end. It counts `optimizer.iterations`, the step the
     schedule reads, rather than batches: without XLA, Keras (3.15, TensorFlow) also
     counts the call that finds the end of such a dataset, so an epoch of 3 batches

@@ -145,12 +145,18 @@ def batch(
     batch_tokens=None,
     longest=None,
     dense=False,
+    every_length=True,
 ):
     """Shuffles, buckets by `length_fn(*element)`, pads with 0 and prefetches.
 
     With `batch_tokens`, each bucket's batch size is `batch_tokens // (its longest
     possible length)`, the last bucket's being `longest`, so no batch has more than
     `batch_tokens` padded tokens in any of its tensors.
+
+    When `key_lengths` holds every example's length (`every_length`: in-memory
+    data, not a stream's sample), the number of batches is known and set as the
+    dataset's cardinality, which `tf.data` cannot infer through bucketing: Keras's
+    progress bar then shows the epoch's steps from the first epoch on.
     """
     if shuffle and len(key_lengths):
         dataset = dataset.shuffle(len(key_lengths), seed=seed, reshuffle_each_iteration=True)
@@ -182,7 +188,23 @@ def batch(
         dataset = dataset.padded_batch(
             sizes[0], padded_shapes=padded_shapes, drop_remainder=drop_remainder
         )
+    if every_length:
+        count = batch_count(key_lengths, boundaries, sizes, drop_remainder)
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
     return dataset.prefetch(tf.data.AUTOTUNE), boundaries
+
+
+def batch_count(key_lengths, boundaries, sizes, drop_remainder):
+    """Batches per epoch: bucket `i` holds lengths in `[b[i-1], b[i])` (as in
+    `bucket_by_sequence_length`) and makes batches of `sizes[i]`, one partial batch
+    unless `drop_remainder`."""
+    per_bucket = np.bincount(
+        np.searchsorted(boundaries, np.asarray(key_lengths), side="right"),
+        minlength=len(boundaries) + 1,
+    )
+    sizes = np.asarray(sizes)
+    full = per_bucket // sizes
+    return int(np.sum(full if drop_remainder else full + (per_bucket % sizes > 0)))
 
 
 def annotate(dataset, num_examples, num_dropped, boundaries, counts=None):

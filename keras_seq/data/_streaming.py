@@ -430,6 +430,7 @@ def build(
         batch_tokens=batch_tokens,
         longest=max_length,
         dense=True,
+        every_length=False,
     )
     dataset = distribute_options(dataset, source, num_shards)
     return _pipeline.annotate(dataset, None, None, boundaries, counts)

@@ -1,5 +1,6 @@
 """What Seq2Seq and OneToMany share: teacher-forced training and decoding by a strategy."""
 
+import functools
 import inspect
 
 import keras
@@ -10,6 +11,7 @@ from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models.distribute import StrategyTrainer, replica_share
+from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import (
     masked_cross_entropy,
     teacher_forced_batch,
@@ -17,7 +19,7 @@ from keras_seq.models.teacher_forcing import (
 )
 
 
-class DecoderModel(StrategyTrainer, keras.Model):
+class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
     """A model whose output sequence comes from an `RNNDecoder`.
 
     Subclasses implement one hook, `decoder_start(inputs, training=False)`, which
@@ -339,7 +341,10 @@ class DecoderModel(StrategyTrainer, keras.Model):
         layer = self.decoding_layer(strategy, max_length)
         key = (layer.strategy, layer.max_length)
         if key not in self._decoders:
-            function = self._compile(lambda inputs: self.decode(inputs, layer), layer.strategy)
+            # A partial, not a lambda: TensorFlow counts traces per code object, so the
+            # one-trace functions of several (strategy, length) pairs made from one
+            # lambda would add up to its "excessive retracing" warning.
+            function = self._compile(functools.partial(self.decode, layer=layer), layer.strategy)
             self._decoders[key] = (layer, function)
         return self._decoders[key]
 

@@ -8,13 +8,14 @@ from keras_seq.checks import check_features, check_positive_int, check_shape, ch
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.rnn_encoder import RNNEncoder
 from keras_seq.models.distribute import StrategyTrainer, mask_share
+from keras_seq.models.quiet_fit import QuietFit
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
 # Keras loss reductions that divide by the number of (unmasked) values.
 _MEAN_REDUCTIONS = ("sum_over_batch_size", "mean")
 
 
-class RecurrentModel(StrategyTrainer, keras.Model):
+class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
     """Inputs (token ids or float features) → `RNNEncoder` → dense head.
 
     The encoder embeds token ids (or takes the features as they are, masking steps

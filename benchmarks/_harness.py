@@ -1,0 +1,86 @@
+"""What the benchmark scripts share: fresh child processes, peak memory, a matmul peak.
+
+The scripts run from the repository root (`PYTHONPATH=. python benchmarks/x.py`), so
+this module is importable as `_harness` (the script's folder comes first on
+`sys.path`).
+"""
+
+import json
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+
+def peak_rss_mib():
+    """This process's peak resident memory: `VmHWM`, which starts afresh at `exec`.
+
+    `ru_maxrss` does not: Linux carries it over from the parent at fork and keeps it
+    across `execve`, so a child of a big parent reads the parent's peak.
+    """
+    status = pathlib.Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(script, arguments):
+    """Runs `python script arguments...` in a fresh process; returns the JSON object
+    its last stdout line holds (the child prints it with `report`)."""
+    command = [sys.executable, str(script), *map(str, arguments)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(
+            f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}"
+        )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def on_off(text, name):
+    """`"off,on"` (the value of option `--name`) as `[False, True]`."""
+    values = {"off": False, "on": True}
+    try:
+        return [values[part.strip()] for part in text.split(",")]
+    except KeyError:
+        raise SystemExit(
+            f"--{name} takes off and/or on, comma-separated. Received: {text!r}"
+        ) from None
+
+
+def report(values):
+    """Prints a child's result as the JSON line `run_child` reads."""
+    print(json.dumps(values), flush=True)
+
+
+def matmul_seconds(m, k, n, repeats=5, calls=10, jit_compile=False):
+    """Seconds per float32 `(m, k) @ (k, n)` on TensorFlow's default device: the
+    median over `repeats` timings of one `tf.function` running `calls` dependent
+    matmuls, divided by `calls`.
+
+    Each product is scaled by a factor that depends on the previous one, so that
+    no call can be skipped or hoisted out of the loop.
+    """
+    import tensorflow as tf
+
+    a = tf.random.normal((m, k))
+    b = tf.random.normal((k, n))
+
+    @tf.function(jit_compile=jit_compile)
+    def chain(a, b):
+        total = tf.constant(0.0)
+        for _ in tf.range(calls):
+            product = tf.matmul(a * (1.0 + 1e-12 * total), b)
+            total = total + product[0, 0]
+        return total
+
+    chain(a, b).numpy()  # trace and warm up
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        chain(a, b).numpy()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds) / calls
