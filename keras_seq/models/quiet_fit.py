@@ -6,8 +6,9 @@ import inspect
 import warnings
 
 import keras
-import tensorflow as tf
 from packaging.version import Version
+
+from keras_seq import _tf
 
 # Keras 3.15 warns "Your input ran out of data; interrupting training" at the end of
 # every epoch over an input of unknown length (a stream, a generator) even when no
@@ -33,7 +34,7 @@ class QuietFit:
     def fit(self, *args, **kwargs):
         arguments = _bind(keras.Model.fit, self, args, kwargs)
         x = arguments.get("x")
-        shuffles_itself = isinstance(x, tf.data.Dataset) or inspect.isgenerator(x)
+        shuffles_itself = _tf.is_tf_dataset(x) or inspect.isgenerator(x)
         if shuffles_itself and "shuffle" not in arguments:
             arguments["shuffle"] = False
         steps = (arguments.get("steps_per_epoch"), arguments.get("validation_steps"))
