@@ -234,6 +234,19 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
                 "target_ids) batches: pass y=None."
             )
 
+    def compile(self, *args, metrics=None, weighted_metrics=None, **kwargs):
+        """`keras.Model.compile`, with `metrics` weighted by the target padding mask.
+
+        Keras weighs only `weighted_metrics` by the sample weights (here, the mask of
+        real target tokens). On TensorFlow the logits' Keras mask hides the padding
+        from plain `metrics` as well; on JAX nothing would, so a list of `metrics` is
+        computed as weighted metrics on every backend and padding never counts.
+        """
+        if isinstance(metrics, (list, tuple)):
+            weighted_metrics = [*(weighted_metrics or []), *metrics]
+            metrics = None
+        return super().compile(*args, metrics=metrics, weighted_metrics=weighted_metrics, **kwargs)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self.loss is not None:  # a loss given to compile() wins
             return super().compute_loss(x, y, y_pred, sample_weight, training)

@@ -64,6 +64,11 @@ def test_target_padding_never_changes_the_loss_or_metrics():
     loss, accuracy = model.evaluate(SOURCE, TARGET, verbose=0)
     padded = np.pad(TARGET, [(0, 0), (0, 4)])
     assert model.evaluate(SOURCE, padded, verbose=0) == pytest.approx([loss, accuracy], abs=1e-6)
+    # The accuracy counts real target tokens (and the end token) only, on every backend.
+    decoder_inputs, labels = teacher_forcing_pair(TARGET, model.start_id, model.end_id)
+    predicted = np.argmax(to_numpy(model((SOURCE, decoder_inputs))), -1)
+    real = labels != 0
+    assert accuracy == pytest.approx(np.mean(predicted[real] == labels[real]), abs=1e-6)
     assert loss == pytest.approx(math.log(12), rel=0.2)  # untrained: near uniform
 
 
