@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 import keras_seq as ks
+from keras_seq._atomic import atomic_path
 from keras_seq.cli.train import strategy_scope
 
 
@@ -83,8 +84,9 @@ def write_results(output, task, metric, model, baseline, higher_is_better, start
         **extra,
     }
     path = os.path.join(output, "results.json")
-    with open(path, "w", encoding="utf-8") as file:
-        json.dump(results, file, indent=2)
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump(results, file, indent=2)
     print(f"results: {path}")
     return results
 

@@ -108,7 +108,8 @@ def caption_grid(images, references, generated, path, columns=4):
         )
         axis.set_title(f"{caption}\n(truth: {reference})", fontsize=8, color=colour)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with _common.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
     return path
 

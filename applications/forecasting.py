@@ -182,7 +182,8 @@ def plot(curves, path):
         axis.set_ylabel(c["unit"])
         axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with _common.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
     return path
 

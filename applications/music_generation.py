@@ -171,7 +171,8 @@ def piano_roll(tunes, titles, path):
         axis.set_ylabel("MIDI pitch")
     axes[-1, 0].set_xlabel("time (quarter notes)")
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with _common.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
     return path
 
@@ -259,7 +260,8 @@ def main(argv=None):
     for index, genre in enumerate(GENRES):
         tune = sampled[index * args.samples]
         path = os.path.join(args.output, f"{genre}.mid")
-        to_stream(tune).write("midi", fp=path)
+        with _common.atomic_path(path) as temporary:
+            to_stream(tune).write("midi", fp=temporary)
         midi_files.append(path)
     import music21
 

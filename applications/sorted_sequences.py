@@ -77,8 +77,10 @@ def main(argv=None):
     os.makedirs(args.output, exist_ok=True)
     keras_path = os.path.join(args.output, "sorted.keras")
     export_path = os.path.join(args.output, "sorted_savedmodel")
-    model.save(keras_path)
-    model.export(export_path, verbose=False)
+    with _common.atomic_path(keras_path) as temporary:
+        model.save(temporary)
+    with _common.atomic_path(export_path, directory=True) as temporary:
+        model.export(temporary, verbose=False)
     reloaded = tf.saved_model.load(export_path)  # keep it referenced: it owns the weights
     served = reloaded.serve(tf.constant(x_test[:5]))
 
