@@ -71,6 +71,12 @@ def print_table(header, rows):
         print("| " + " | ".join(str(cell) for cell in row) + " |")
 
 
+def callbacks(*extra):
+    """The callbacks of every application's `fit`: `keras.callbacks.TerminateOnNaN`
+    (a diverged run stops at once instead of training on NaN weights), then `extra`."""
+    return [keras.callbacks.TerminateOnNaN(), *extra]
+
+
 def write_results(output, task, metric, model, baseline, higher_is_better, started, **extra):
     """Writes `output/results.json` (the fields every application shares, then `extra`)
     and returns the dictionary."""

@@ -141,6 +141,7 @@ def main(argv=None):
         epochs=args.encoder_epochs,
         validation_data=(val_x, bag_of_words(tokenizer, val_y)),
         verbose=2,
+        callbacks=_common.callbacks(),
     )
     train_f, val_f, test_f = (encoder.predict(x, verbose=0) for x in (train_x, val_x, test_x))
 
@@ -162,6 +163,7 @@ def main(argv=None):
         epochs=args.epochs,
         validation_data=(val_f, target(val_y)),
         verbose=2,
+        callbacks=_common.callbacks(),
     )
 
     rows, outputs = [], {}

@@ -100,11 +100,11 @@ def train_classifier(tokenizer, train, validation, args):
         batch_size=32,
         epochs=max(args.epochs // 2, 6),
         validation_data=(encode(tokenizer, validation[1], args.max_notes), labels(validation[0])),
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.EarlyStopping(
                 monitor="val_accuracy", mode="max", patience=4, restore_best_weights=True
             )
-        ],
+        ),
         verbose=2,
     )
     return classifier
@@ -221,11 +221,11 @@ def main(argv=None):
         batch_size=args.batch_size,
         epochs=args.epochs,
         validation_data=(labels(validation[0]), encode(tokenizer, validation[1], args.max_notes)),
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.ModelCheckpoint(
                 checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=True
             )
-        ],
+        ),
         verbose=2,
     )
     generator.load_weights(checkpoint)

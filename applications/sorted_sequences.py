@@ -71,7 +71,9 @@ def main(argv=None):
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
-    model.fit(train, epochs=args.epochs, validation_data=(x_test, y_test))
+    model.fit(
+        train, epochs=args.epochs, validation_data=(x_test, y_test), callbacks=_common.callbacks()
+    )
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 
     os.makedirs(args.output, exist_ok=True)

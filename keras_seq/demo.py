@@ -115,7 +115,12 @@ def run(
         tokenize="char",
         num_examples=2,
     )
-    model.fit(train, epochs=epochs, callbacks=[bleu_callback], verbose=verbose)
+    model.fit(
+        train,
+        epochs=epochs,
+        callbacks=[bleu_callback, keras.callbacks.TerminateOnNaN()],
+        verbose=verbose,
+    )
 
     rows = []
     for name, strategy in (("greedy", "greedy"), ("beam 4", BeamSearch(beam_width=4))):
