@@ -4,7 +4,7 @@
 `Seq2Seq` with `keras.callbacks.BackupAndRestore(BACKUP_DIR, save_freq=2)`, SGD with
 momentum on a learned-length `HalvingSchedule`, and a `BleuCallback`. At the end of
 global step KILL_STEP (1-based; 0 never) the process kills itself with SIGKILL; a run
-that finishes writes its weights and BLEU history to OUT_FILE (.npz).
+that finishes writes its weights, BLEU history and generations to OUT_FILE (.npz).
 """
 
 import json
@@ -102,6 +102,8 @@ def main(backup_dir, out_file, kill_step):
         epochs=np.array(bleu.history["epoch"]),
         steps_per_epoch=np.array(schedule.steps_per_epoch),
         iterations=np.array(int(model.optimizer.iterations)),
+        beam=model.generate(source[:8], decoding="beam"),
+        sampled=model.generate(source[:8], decoding=ks.decoding.Sampling(seed=3)),
     )
     print(json.dumps({"best": bleu.best}))
 
