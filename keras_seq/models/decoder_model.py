@@ -119,6 +119,10 @@ class DecoderModel(StrategyTrainer, keras.Model):
         `callbacks` unless they hold one already. A `keras.callbacks.CallbackList`
         is passed on as it is. Arguments after `callbacks` go by keyword.
 
+        With a `keras.callbacks.BackupAndRestore` among `callbacks`, a restarted run
+        continues where the backup left it, mid-epoch included (see
+        `keras_seq.callbacks.resume.ResumeState`, which is added for it).
+
         Example:
         >>> import numpy as np, keras, keras_seq
         >>> from keras_seq.schedules import HalvingSchedule
