@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 import keras_seq as ks
+from keras_seq._atomic import atomic_path
 from keras_seq.cli.train import strategy_scope
 
 
@@ -70,6 +71,12 @@ def print_table(header, rows):
         print("| " + " | ".join(str(cell) for cell in row) + " |")
 
 
+def callbacks(*extra):
+    """The callbacks of every application's `fit`: `keras.callbacks.TerminateOnNaN`
+    (a diverged run stops at once instead of training on NaN weights), then `extra`."""
+    return [keras.callbacks.TerminateOnNaN(), *extra]
+
+
 def write_results(output, task, metric, model, baseline, higher_is_better, started, **extra):
     """Writes `output/results.json` (the fields every application shares, then `extra`)
     and returns the dictionary."""
@@ -83,8 +90,9 @@ def write_results(output, task, metric, model, baseline, higher_is_better, start
         **extra,
     }
     path = os.path.join(output, "results.json")
-    with open(path, "w", encoding="utf-8") as file:
-        json.dump(results, file, indent=2)
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump(results, file, indent=2)
     print(f"results: {path}")
     return results
 

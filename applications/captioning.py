@@ -108,7 +108,8 @@ def caption_grid(images, references, generated, path, columns=4):
         )
         axis.set_title(f"{caption}\n(truth: {reference})", fontsize=8, color=colour)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with _common.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
     return path
 
@@ -140,6 +141,7 @@ def main(argv=None):
         epochs=args.encoder_epochs,
         validation_data=(val_x, bag_of_words(tokenizer, val_y)),
         verbose=2,
+        callbacks=_common.callbacks(),
     )
     train_f, val_f, test_f = (encoder.predict(x, verbose=0) for x in (train_x, val_x, test_x))
 
@@ -161,6 +163,7 @@ def main(argv=None):
         epochs=args.epochs,
         validation_data=(val_f, target(val_y)),
         verbose=2,
+        callbacks=_common.callbacks(),
     )
 
     rows, outputs = [], {}

@@ -81,10 +81,10 @@ def fit(model, x, y, val, args):
         batch_size=args.batch_size,
         epochs=args.epochs,
         validation_data=val,
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.EarlyStopping(patience=20, restore_best_weights=True),
             keras.callbacks.ReduceLROnPlateau(patience=8, factor=0.5),
-        ],
+        ),
         verbose=2 if args.epochs <= 40 else 0,
     )
     return model
@@ -182,7 +182,8 @@ def plot(curves, path):
         axis.set_ylabel(c["unit"])
         axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with _common.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
     return path
 

@@ -100,11 +100,11 @@ def train_classifier(tokenizer, train, validation, args):
         batch_size=32,
         epochs=max(args.epochs // 2, 6),
         validation_data=(encode(tokenizer, validation[1], args.max_notes), labels(validation[0])),
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.EarlyStopping(
                 monitor="val_accuracy", mode="max", patience=4, restore_best_weights=True
             )
-        ],
+        ),
         verbose=2,
     )
     return classifier
@@ -171,7 +171,8 @@ def piano_roll(tunes, titles, path):
         axis.set_ylabel("MIDI pitch")
     axes[-1, 0].set_xlabel("time (quarter notes)")
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with _common.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
     return path
 
@@ -220,11 +221,11 @@ def main(argv=None):
         batch_size=args.batch_size,
         epochs=args.epochs,
         validation_data=(labels(validation[0]), encode(tokenizer, validation[1], args.max_notes)),
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.ModelCheckpoint(
                 checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=True
             )
-        ],
+        ),
         verbose=2,
     )
     generator.load_weights(checkpoint)
@@ -259,7 +260,8 @@ def main(argv=None):
     for index, genre in enumerate(GENRES):
         tune = sampled[index * args.samples]
         path = os.path.join(args.output, f"{genre}.mid")
-        to_stream(tune).write("midi", fp=path)
+        with _common.atomic_path(path) as temporary:
+            to_stream(tune).write("midi", fp=temporary)
         midi_files.append(path)
     import music21
 

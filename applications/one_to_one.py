@@ -80,11 +80,11 @@ def train(make, train_data, validation, args, as_rows):
         batch_size=args.batch_size,
         epochs=args.epochs,
         validation_data=(shape(validation[0]), validation[1]),
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.EarlyStopping(
                 monitor="val_accuracy", mode="max", patience=10, restore_best_weights=True
             )
-        ],
+        ),
         verbose=2,
     )
     return model, shape

@@ -79,6 +79,7 @@ def train_model(args, train, source, target, num_layers, reverse_source):
         ks.data.seq2seq_dataset(train, source, target, args.batch_size, seed=args.seed),
         epochs=args.epochs,
         verbose=0,
+        callbacks=_common.callbacks(),
     )
     return model
 

@@ -182,7 +182,7 @@ def main(argv=None):
         train,
         validation_data=dev,
         epochs=args.epochs,
-        callbacks=[
+        callbacks=_common.callbacks(
             keras.callbacks.ModelCheckpoint(
                 checkpoint,
                 monitor="val_accuracy",
@@ -191,7 +191,7 @@ def main(argv=None):
                 save_weights_only=True,
             ),
             keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", patience=1),
-        ],
+        ),
         verbose=1,
     )
     model.load_weights(checkpoint)

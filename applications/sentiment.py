@@ -129,14 +129,14 @@ def main(argv=None):
             train_data,
             validation_data=(x_validation, validation[1]),
             epochs=args.epochs,
-            callbacks=[
+            callbacks=_common.callbacks(
                 keras.callbacks.EarlyStopping(
                     monitor="val_accuracy",
                     mode="max",
                     patience=2,
                     restore_best_weights=True,
                 )
-            ],
+            ),
             verbose=1,
         )
         _, accuracy = model.evaluate(x_test, test[1], verbose=0)

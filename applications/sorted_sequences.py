@@ -71,14 +71,18 @@ def main(argv=None):
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
-    model.fit(train, epochs=args.epochs, validation_data=(x_test, y_test))
+    model.fit(
+        train, epochs=args.epochs, validation_data=(x_test, y_test), callbacks=_common.callbacks()
+    )
     test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 
     os.makedirs(args.output, exist_ok=True)
     keras_path = os.path.join(args.output, "sorted.keras")
     export_path = os.path.join(args.output, "sorted_savedmodel")
-    model.save(keras_path)
-    model.export(export_path, verbose=False)
+    with _common.atomic_path(keras_path) as temporary:
+        model.save(temporary)
+    with _common.atomic_path(export_path, directory=True) as temporary:
+        model.export(temporary, verbose=False)
     reloaded = tf.saved_model.load(export_path)  # keep it referenced: it owns the weights
     served = reloaded.serve(tf.constant(x_test[:5]))
 

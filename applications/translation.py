@@ -100,7 +100,7 @@ def main(argv=None):
     history = model.fit(
         ks.data.seq2seq_dataset(train, source, target, args.batch_size, seed=args.seed),
         epochs=args.epochs,
-        callbacks=[
+        callbacks=_common.callbacks(
             ks.callbacks.BleuCallback(
                 [s for s, _ in validation],
                 [t for _, t in validation],
@@ -113,7 +113,7 @@ def main(argv=None):
             keras.callbacks.ModelCheckpoint(
                 checkpoint, monitor="val_bleu", mode="max", save_best_only=True
             ),
-        ],
+        ),
         verbose=2,
     )
     model = keras.models.load_model(checkpoint)

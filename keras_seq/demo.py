@@ -12,7 +12,7 @@ import time
 import keras
 import numpy as np
 
-from keras_seq import _tf
+from keras_seq import _atomic, _tf
 
 try:
     import tensorflow as tf
@@ -115,7 +115,12 @@ def run(
         tokenize="char",
         num_examples=2,
     )
-    model.fit(train, epochs=epochs, callbacks=[bleu_callback], verbose=verbose)
+    model.fit(
+        train,
+        epochs=epochs,
+        callbacks=[bleu_callback, keras.callbacks.TerminateOnNaN()],
+        verbose=verbose,
+    )
 
     rows = []
     for name, strategy in (("greedy", "greedy"), ("beam 4", BeamSearch(beam_width=4))):
@@ -149,7 +154,8 @@ def run(
         title="Luong attention of the dates model (beam search output)",
     )
     model_path = os.path.join(output, "dates.keras")
-    model.save(model_path)
+    with _atomic.atomic_path(model_path) as temporary:
+        model.save(temporary)
     print(f"\nAttention heat map: {heatmap}\nKeras model: {model_path}")
     print(f"Done in {time.time() - started:.0f} s.")
     return {

@@ -1,12 +1,10 @@
 """SavedModel export of text models: raw strings in, strings (or labels, or tags) out."""
 
 import os
-import shutil
-import tempfile
 
 import keras
 
-from keras_seq import _tf
+from keras_seq import _atomic, _tf
 
 try:
     import tensorflow as tf
@@ -108,21 +106,8 @@ def _write_atomically(archive, path, overwrite):
         raise FileExistsError(
             f"`path` already exists; pass overwrite=True to replace it. Received: path={path!r}"
         )
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".keras-seq-export-", dir=parent)
-    try:
+    with _atomic.atomic_path(path, directory=True) as staging:
         archive.write_out(staging, verbose=False)
-        if os.path.exists(path):
-            retired = tempfile.mkdtemp(prefix=".keras-seq-old-", dir=parent)
-            os.replace(path, os.path.join(retired, "model"))
-            os.replace(staging, path)
-            shutil.rmtree(retired)
-        else:
-            os.replace(staging, path)
-    finally:
-        if os.path.exists(staging):
-            shutil.rmtree(staging)
     return path
 
 

@@ -1,9 +1,9 @@
 """Attention heat maps: which source tokens each generated token looked at."""
 
-import os
-
 import keras
 import numpy as np
+
+from keras_seq import _atomic
 
 
 def plot_attention(
@@ -84,7 +84,8 @@ def plot_attention(
     figure.colorbar(image, ax=axes[0].tolist(), label="attention weight")
     if title:
         figure.suptitle(title)
-    figure.savefig(os.fspath(path), dpi=110, bbox_inches="tight")
+    with _atomic.atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110, bbox_inches="tight")
     return path
 
 

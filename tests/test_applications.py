@@ -1,8 +1,11 @@
 """The applications and `keras-seq demo` run end to end (quick modes) and reach stated floors."""
 
+import ast
 import importlib.util
 import pathlib
 
+import keras
+import numpy as np
 import pytest
 
 from keras_seq import cli
@@ -172,3 +175,41 @@ def test_one_to_one_quick_beats_chance(tmp_path):
     assert results["many_to_one"] > 0.7
     assert results["baseline"] > 0.9
     check_results_file(tmp_path, results)
+
+
+def keras_fit_calls(path):
+    """The `fit(..., epochs=...)` calls of an application: Keras's (scikit-learn's take
+    no `epochs`)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "fit"
+            and any(keyword.arg == "epochs" for keyword in node.keywords)
+        ):
+            yield node
+
+
+def test_every_application_fit_terminates_on_nan():
+    """Each Keras `fit` of the applications takes `_common.callbacks(...)`, whose first
+    callback is `TerminateOnNaN`."""
+    calls = {
+        f"{path.name}:{call.lineno}": call
+        for path in sorted(APPLICATIONS.glob("*.py"))
+        for call in keras_fit_calls(path)
+    }
+    assert len(calls) >= 11, sorted(calls)
+    for where, call in calls.items():
+        (value,) = [k.value for k in call.keywords if k.arg == "callbacks"] or [None]
+        assert ast.unparse(value or ast.Constant(None)).startswith("_common.callbacks("), where
+    common = load("_common")
+    assert isinstance(common.callbacks()[0], keras.callbacks.TerminateOnNaN)
+
+
+def test_terminate_on_nan_stops_a_diverging_fit():
+    common = load("_common")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 2)), np.full((8, 1), np.nan)
+    history = model.fit(x, y, batch_size=2, epochs=3, callbacks=common.callbacks(), verbose=0)
+    assert len(history.history["loss"]) == 1  # stopped in the first epoch

@@ -65,9 +65,17 @@ class BleuCallback(keras.callbacks.Callback):
         **bleu_kwargs: `corpus_bleu` options: `max_order`, `smooth`, `smooth_value`,
             `tokenize`, `lowercase`, `effective_order`.
 
+    With `keras.callbacks.BackupAndRestore` in the same `fit` of a
+    `keras_seq` model, the history and best score survive a restart: the callback's
+    `get_state()` is saved beside the backup at every epoch end and given back to
+    `set_state` when training resumes (see the guide "Training that survives").
+
     Attributes:
         last_score: the `keras_seq.metrics.BleuScore` of the latest evaluation, or
             `None` before the first.
+        history: dict. `{"epoch": [...], name: [...]}`: the 0-based epoch and score of
+            every evaluation of the current `fit` (of the run, once resumed).
+        best: float or None. The highest score in `history`.
 
     Example:
 
@@ -168,17 +176,35 @@ class BleuCallback(keras.callbacks.Callback):
         self.verbose = verbose
         self.bleu_kwargs = dict(bleu_kwargs)
         self.last_score = None
-        self._latest = None
+        self.history = {"epoch": [], name: []}
         self._generator = None
 
+    @property
+    def best(self):
+        return max(self.history[self.name], default=None)
+
     def on_train_begin(self, logs=None):
-        self._latest = None
+        self.history = {"epoch": [], self.name: []}
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:
-            self._latest = self.evaluate().score
-        if logs is not None and self._latest is not None:
-            logs[self.name] = self._latest
+            self.history["epoch"].append(epoch)
+            self.history[self.name].append(self.evaluate().score)
+        if logs is not None and self.history[self.name]:
+            logs[self.name] = self.history[self.name][-1]
+
+    def get_state(self):
+        """The callback's training state as JSON-ready data: its `history`."""
+        return {"history": {key: list(values) for key, values in self.history.items()}}
+
+    def set_state(self, state, initial_epoch=None):
+        """Restores a `get_state()`, keeping the evaluations before `initial_epoch`
+        (all with `None`): a resumed run evaluates the later epochs again."""
+        epochs, scores = state["history"]["epoch"], state["history"][self.name]
+        kept = [
+            i for i, epoch in enumerate(epochs) if initial_epoch is None or epoch < initial_epoch
+        ]
+        self.history = {"epoch": [epochs[i] for i in kept], self.name: [scores[i] for i in kept]}
 
     def evaluate(self):
         """Generates for the (first `max_samples`) sources and scores the outputs.

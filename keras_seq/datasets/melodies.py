@@ -4,11 +4,11 @@ import fractions
 import json
 import os
 import pathlib
-import tempfile
 import warnings
 
 import numpy as np
 
+from keras_seq import _atomic
 from keras_seq.checks import (
     check_choice,
     check_int,
@@ -221,11 +221,8 @@ class _Cache:
         if not self.changed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=self.path.parent, delete=False, suffix=".tmp"
-            ) as f:
-                json.dump(self.entries, f)
-            os.replace(f.name, self.path)
+            with _atomic.atomic_path(self.path) as temporary:
+                with open(temporary, "w", encoding="utf-8") as f:
+                    json.dump(self.entries, f)
         except OSError:  # a read-only home only costs the re-parsing next time
             pass

@@ -81,6 +81,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         # set through object.__setattr__ so that Keras does not track them as sub-layers.
         object.__setattr__(self, "_decoders", {})
         object.__setattr__(self, "_fitting", False)
+        object.__setattr__(self, "_resume_skip_batches", 0)
 
     def decoder_start(self, inputs, training=False):
         """The decoder's conditioning for a batch of `inputs`.
@@ -120,6 +121,10 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         `callbacks` unless they hold one already. A `keras.callbacks.CallbackList`
         is passed on as it is. Arguments after `callbacks` go by keyword.
 
+        With a `keras.callbacks.BackupAndRestore` among `callbacks`, a restarted run
+        continues where the backup left it, mid-epoch included (see
+        `keras_seq.callbacks.resume.ResumeState`, which is added for it).
+
         Example:
         >>> import numpy as np, keras, keras_seq
         >>> from keras_seq.schedules import HalvingSchedule
@@ -133,10 +138,14 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         3
         """
         from keras_seq.callbacks.epoch_length import schedule_callbacks
+        from keras_seq.callbacks.resume import resume_callbacks
 
         if not isinstance(callbacks, keras.callbacks.CallbackList):
             callbacks = list(callbacks or [])
-            callbacks += schedule_callbacks(self, callbacks)
+            callbacks += resume_callbacks(callbacks) + schedule_callbacks(self, callbacks)
+        # BackupAndRestore loads its weights at the start of training, before Keras
+        # would build the model from the first batch.
+        self._ensure_built()
         x, y, kwargs["sample_weight"] = self._teacher_forced_data(x, y, kwargs.get("sample_weight"))
         if kwargs.get("validation_data") is not None:
             kwargs["validation_data"] = self._teacher_forced_validation(kwargs["validation_data"])
@@ -146,6 +155,36 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
             return super().fit(x, y, batch_size, epochs, verbose, callbacks, **kwargs)
         finally:
             object.__setattr__(self, "_fitting", False)
+            object.__setattr__(self, "_resume_skip_batches", 0)
+
+    def make_train_function(self, force=False):
+        """Keras's train function, skipping the batches a resumed backup had trained.
+
+        `keras_seq.callbacks.resume.ResumeState` sets `_resume_skip_batches` when a
+        `keras.callbacks.BackupAndRestore` restores a run saved mid-epoch; Keras itself
+        would train that epoch again from its first batch.
+        """
+        super().make_train_function(force)
+        train_function = self.train_function
+        # Other backends' train functions take (state, data); ResumeState refuses them.
+        if keras.backend.backend() != "tensorflow" or getattr(
+            train_function, "skips_resumed_batches", False
+        ):
+            return train_function
+
+        def skipping_train_function(iterator):
+            if not self._resume_skip_batches:
+                return train_function(iterator)
+            # One call of Keras's train function consumes `steps_per_execution` batches.
+            for _ in range(self.steps_per_execution):
+                next(iterator)
+            skip = max(self._resume_skip_batches - self.steps_per_execution, 0)
+            object.__setattr__(self, "_resume_skip_batches", skip)
+            return self.get_metrics_result()
+
+        skipping_train_function.skips_resumed_batches = True
+        self.train_function = skipping_train_function
+        return skipping_train_function
 
     def evaluate(self, x=None, y=None, *args, sample_weight=None, **kwargs):
         """`keras.Model.evaluate` on `(inputs, target_ids)`, teacher-forced as in `fit`."""
