@@ -286,6 +286,13 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
             metrics = None
         return super().compile(*args, metrics=metrics, weighted_metrics=weighted_metrics, **kwargs)
 
+    def compile_from_config(self, config):
+        """Compiles a loaded model as it was saved. Keras's own version refuses models
+        that override `compile`; ours only moves `metrics` to `weighted_metrics`."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self.loss is not None:  # a loss given to compile() wins
             return super().compute_loss(x, y, y_pred, sample_weight, training)

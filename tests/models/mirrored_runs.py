@@ -14,15 +14,11 @@ import pathlib
 import sys
 import tempfile
 
+import keras
+import numpy as np
 import tensorflow as tf
 
-_cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-import keras_seq as ks  # noqa: E402
+import keras_seq as ks
 
 BATCH = 8  # global batch: 4 rows per replica
 WORDS = [f"w{i}" for i in range(9)]
@@ -207,4 +203,8 @@ def main(name, out):
 
 
 if __name__ == "__main__":
+    # Before TensorFlow initialises its devices; importing this module (as test_mirrored
+    # does, for RUNS) must not touch them, since the importing process has.
+    _cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     main(*sys.argv[1:])
