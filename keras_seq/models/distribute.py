@@ -123,11 +123,12 @@ class StrategyTrainer:
             iterator = None
         return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
-    def _make_function(self, step_function):
+    def _make_function(self, step_function, *args, **kwargs):
+        # Other backends' trainers take more arguments (JAX: `concatenate_outputs`).
         if needs_workaround() and is_multi_worker(self.distribute_strategy):
 
             def vector_logs_step(data):
                 return keras.tree.map_structure(_as_vector, step_function(data))
 
-            return super()._make_function(vector_logs_step)
-        return super()._make_function(step_function)
+            return super()._make_function(vector_logs_step, *args, **kwargs)
+        return super()._make_function(step_function, *args, **kwargs)
