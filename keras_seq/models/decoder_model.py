@@ -1,5 +1,6 @@
 """What Seq2Seq and OneToMany share: teacher-forced training and decoding by a strategy."""
 
+import contextlib
 import functools
 import inspect
 
@@ -10,7 +11,7 @@ from keras import ops
 from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
-from keras_seq.models.distribute import StrategyTrainer, replica_share
+from keras_seq.models.distribute import StrategyTrainer, is_multi_worker, replica_share
 from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import (
     masked_cross_entropy,
@@ -144,8 +145,11 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
             callbacks = list(callbacks or [])
             callbacks += resume_callbacks(callbacks) + schedule_callbacks(self, callbacks)
         # BackupAndRestore loads its weights at the start of training, before Keras
-        # would build the model from the first batch.
-        self._ensure_built()
+        # would build the model from the first batch; variables go where Keras would
+        # create them, in the model's tf.distribute strategy.
+        strategy = getattr(self, "distribute_strategy", None)
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            self._ensure_built()
         x, y, kwargs["sample_weight"] = self._teacher_forced_data(x, y, kwargs.get("sample_weight"))
         if kwargs.get("validation_data") is not None:
             kwargs["validation_data"] = self._teacher_forced_validation(kwargs["validation_data"])
@@ -166,9 +170,13 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         """
         super().make_train_function(force)
         train_function = self.train_function
-        # Other backends' train functions take (state, data); ResumeState refuses them.
-        if keras.backend.backend() != "tensorflow" or getattr(
-            train_function, "skips_resumed_batches", False
+        # Other backends' train functions take (state, data), and a strategy's train
+        # function runs on a distributed iterator: ResumeState refuses both.
+        if (
+            keras.backend.backend() != "tensorflow"
+            or getattr(train_function, "skips_resumed_batches", False)
+            or self.distribute_strategy.num_replicas_in_sync > 1
+            or is_multi_worker(self.distribute_strategy)
         ):
             return train_function
 
