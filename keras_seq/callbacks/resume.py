@@ -8,7 +8,7 @@ import keras
 
 from keras_seq import _atomic
 from keras_seq.callbacks.epoch_length import _halving_schedule
-from keras_seq.models.distribute import is_multi_worker
+from keras_seq.models.distribute import is_distributed
 
 STATE_FILE = "keras_seq_state.json"
 
@@ -59,7 +59,8 @@ class ResumeState(keras.callbacks.Callback):
         # which has set the model's `_initial_epoch` from the backup.
         initial_epoch = self.model._initial_epoch or 0
         skip = self._batches_done(initial_epoch)
-        if skip and (keras.backend.backend() != "tensorflow" or _distributed(self.model)):
+        on_tensorflow = keras.backend.backend() == "tensorflow"
+        if skip and (not on_tensorflow or is_distributed(self.model.distribute_strategy)):
             raise ValueError(
                 "Resuming mid-epoch (keras.callbacks.BackupAndRestore with an int "
                 "`save_freq`) needs the TensorFlow backend and no tf.distribute "
@@ -113,8 +114,3 @@ def resume_callbacks(callbacks):
     others = [c for c in callbacks if c is not backups[0]]
     return [ResumeState(backups[0], others)]
 
-
-def _distributed(model):
-    """Whether `model` trains on several replicas or workers."""
-    strategy = model.distribute_strategy
-    return strategy.num_replicas_in_sync > 1 or is_multi_worker(strategy)

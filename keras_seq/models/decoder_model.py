@@ -11,7 +11,7 @@ from keras import ops
 from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
-from keras_seq.models.distribute import StrategyTrainer, is_multi_worker, replica_share
+from keras_seq.models.distribute import StrategyTrainer, is_distributed, replica_share
 from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import (
     masked_cross_entropy,
@@ -175,8 +175,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         if (
             keras.backend.backend() != "tensorflow"
             or getattr(train_function, "skips_resumed_batches", False)
-            or self.distribute_strategy.num_replicas_in_sync > 1
-            or is_multi_worker(self.distribute_strategy)
+            or is_distributed(self.distribute_strategy)
         ):
             return train_function
 

@@ -75,6 +75,11 @@ def mask_share(mask):
     return mask * (context.num_replicas_in_sync * real / ops.maximum(replica_sum(real), 1.0))
 
 
+def is_distributed(strategy):
+    """Whether `strategy` trains on several replicas or several workers."""
+    return strategy.num_replicas_in_sync > 1 or is_multi_worker(strategy)
+
+
 def is_multi_worker(strategy):
     """Whether `strategy` is a `MultiWorkerMirroredStrategy` spanning several workers."""
     import tensorflow as tf
