@@ -18,6 +18,10 @@ from tests.data.test_pipelines import random_pairs
 # The numpy `__array__` DeprecationWarning from `check_token_ids` on symbolic tensors
 # is tracked (and fixed) separately; everything else must stay silent.
 _TRACKED_ELSEWHERE = re.compile(r"__array__ implementation doesn't accept a copy keyword")
+# TensorFlow counts retracing per code object for the whole process: every model's
+# Keras train function shares one, so the warning depends on which tests ran before
+# this one in the same pytest worker, not on this fit.
+_PROCESS_WIDE = re.compile(r"triggered tf\.function retracing")
 
 
 class StepCounts(keras.callbacks.Callback):
@@ -51,7 +55,8 @@ def quiet_fit(model, data, caplog, capsys, **kwargs):
         model.fit(data, epochs=2, verbose=2, callbacks=[steps], **kwargs)
     raised = [str(w.message) for w in caught if not _TRACKED_ELSEWHERE.search(str(w.message))]
     assert raised == []
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [message for message in logged if not _PROCESS_WIDE.search(message)] == []
     printed = capsys.readouterr()
     assert "Epoch 2/2" in printed.out
     assert "ran out of data" not in printed.out + printed.err
