@@ -6,11 +6,11 @@ holds the corpus. Lines are read with `TextLineDataset` (gzip when the name ends
 line number until it is parsed, so that a malformed line can be reported where it is.
 
 Malformed lines (fewer tab-separated columns than needed, bad UTF-8, a label that is
-not an integer) and pairs longer than `max_length` are counted in `tf.Variable`s
-(`StreamCounts`, the dataset's `counts`): the first few malformed lines are printed
-with their place, and at the end of every pass over the stream a one-line summary
-gives what that pass skipped. Nothing is dropped without a word, and nothing fails
-deep inside the graph.
+not an integer, words and tags that do not match) and pairs longer than `max_length`
+are counted in `tf.Variable`s (`StreamCounts`, the dataset's `counts`): the first few
+malformed lines are printed with their place, and at the end of every pass over the
+stream a one-line summary gives what that pass skipped. Nothing is dropped without a
+word, and nothing fails deep inside the graph.
 """
 
 import sys
@@ -24,8 +24,15 @@ from keras_seq.checks import check_files, check_string_dataset, is_path_like
 MAX_REPORTED = 5  # malformed lines printed in full; the rest are only counted
 PARSE_BATCH = 256  # lines parsed and tokenized per vectorized call
 
-_NO_TAB, _BAD_UTF8, _BAD_LABEL = 1, 2, 3
-_REASONS = ("", "too few tab-separated columns", "not valid UTF-8", "label not an integer")
+_NO_TAB, _BAD_UTF8, _BAD_LABEL, _BAD_TAGS = 1, 2, 3, 4
+_REASONS = (
+    "",
+    "too few tab-separated columns",
+    "not valid UTF-8",
+    "label not an integer",
+    "words and tags do not match",
+)
+_CHECKED = {"bad_label": _BAD_LABEL, "bad_tags": _BAD_TAGS}  # count field: reason
 
 
 def is_stream(value):
@@ -40,10 +47,11 @@ class StreamCounts:
 
     Totals since the pipeline was built (or since `reset`), for this worker:
     `lines` read, `examples` kept, `malformed` lines (`no_tab`, `bad_utf8`,
-    `bad_label`) and `too_long` examples (longer than `max_length`).
+    `bad_label`, `bad_tags`) and `too_long` examples (longer than `max_length`).
     """
 
-    FIELDS = ("lines", "examples", "no_tab", "bad_utf8", "bad_label", "too_long")
+    MALFORMED = ("no_tab", "bad_utf8", "bad_label", "bad_tags")
+    FIELDS = ("lines", "examples", *MALFORMED, "too_long")
 
     def __init__(self, function, max_length):
         self.function = function
@@ -56,7 +64,7 @@ class StreamCounts:
     def result(self):
         """Returns the totals as a dict of Python ints, with `malformed` (their sum)."""
         counts = {f: int(v.numpy()) for f, v in self._totals.items()}
-        counts["malformed"] = counts["no_tab"] + counts["bad_utf8"] + counts["bad_label"]
+        counts["malformed"] = sum(counts[f] for f in self.MALFORMED)
         return counts
 
     def reset(self):
@@ -108,11 +116,11 @@ class StreamCounts:
     def end_of_pass(self):
         """At the end of a pass: prints what the pass skipped, if anything (graph op)."""
         deltas = {f: self._totals[f] - self._last[f] for f in self.FIELDS}
-        malformed = deltas["no_tab"] + deltas["bad_utf8"] + deltas["bad_label"]
+        malformed = tf.add_n([deltas[f] for f in self.MALFORMED])
 
         def report():
             text = [tf.strings.as_string(deltas[f]) for f in self.FIELDS]
-            lines, _, no_tab, bad_utf8, bad_label, too_long = text
+            lines, _, no_tab, bad_utf8, bad_label, bad_tags, too_long = text
             message = tf.strings.join(
                 [
                     f"{self.function}: this pass read ",
@@ -125,7 +133,9 @@ class StreamCounts:
                     bad_utf8,
                     " not UTF-8, ",
                     bad_label,
-                    " with a bad label) and ",
+                    " with a bad label, ",
+                    bad_tags,
+                    " with bad tags) and ",
                     too_long,
                     f" longer than max_length={self.max_length}; see the dataset's `counts`.",
                 ]
@@ -140,7 +150,8 @@ class StreamCounts:
 def _summary(counts, max_length):
     return (
         f"{counts['malformed']} malformed lines ({counts['no_tab']} with too few columns, "
-        f"{counts['bad_utf8']} not UTF-8, {counts['bad_label']} with a bad label) and "
+        f"{counts['bad_utf8']} not UTF-8, {counts['bad_label']} with a bad label, "
+        f"{counts['bad_tags']} with bad tags) and "
         f"{counts['too_long']} examples longer than max_length={max_length}, of "
         f"{counts['lines']} lines read"
     )
@@ -191,26 +202,27 @@ class Source:
             deterministic=deterministic,
         )
 
-    def parse(self, columns, *, label_column=None):
+    def parse(self, columns, *, check=None):
         """Returns a vectorized parser of a batch of elements.
 
         The parser returns `(origins, numbers, raw lines, fields [batch, columns],
         reasons)`; `reasons` is 0 for a good line. For lines, fields are the first
         `columns` tab-separated columns (further columns, like Tatoeba's attribution,
-        are ignored).
+        are ignored). `check` is `(count field, function)`: the function takes the
+        table and returns a bool per row, False for a malformed row.
         """
 
         def parse_lines(origins, numbers, lines):
             fields = tf.strings.split(lines, "\t")
             enough = fields.row_lengths() >= columns
             table = fields.to_tensor(default_value="", shape=[None, columns])
-            return origins, numbers, lines, table, _reasons(table, enough, label_column)
+            return origins, numbers, lines, table, _reasons(table, enough, check)
 
         def parse_tuples(origins, numbers, *parts):
             table = tf.stack(parts, axis=1)
             lines = tf.strings.reduce_join(table, axis=1, separator="\t")
             enough = tf.ones_like(numbers, tf.bool)
-            return origins, numbers, lines, table, _reasons(table, enough, label_column)
+            return origins, numbers, lines, table, _reasons(table, enough, check)
 
         return parse_lines if self.arity == 1 else parse_tuples
 
@@ -228,16 +240,21 @@ def _valid_utf8(strings):
     )
 
 
-def _reasons(table, enough, label_column):
+def _reasons(table, enough, check):
     utf8 = tf.reduce_all(_valid_utf8(table), axis=1)
     reasons = tf.where(enough, 0, _NO_TAB)
     reasons = tf.where((reasons == 0) & ~utf8, _BAD_UTF8, reasons)
-    if label_column is not None:
-        label = tf.strings.regex_full_match(
-            tf.strings.strip(table[:, label_column]), r"[+-]?\d{1,9}"
-        )
-        reasons = tf.where((reasons == 0) & ~label, _BAD_LABEL, reasons)
+    if check is not None:
+        field, good = check
+        reasons = tf.where((reasons == 0) & ~good(table), _CHECKED[field], reasons)
     return reasons
+
+
+def label_check(column):
+    """A `check` for `build`: the column holds an integer."""
+    return "bad_label", lambda table: tf.strings.regex_full_match(
+        tf.strings.strip(table[:, column]), r"[+-]?\d{1,9}"
+    )
 
 
 def count_parsed(counts, origins, numbers, lines, reasons):
@@ -248,18 +265,25 @@ def count_parsed(counts, origins, numbers, lines, reasons):
         counts.add("lines", tf.size(reasons)),
         counts.add("no_tab", tf.reduce_sum(tf.cast(reasons == _NO_TAB, tf.int64))),
         counts.add("bad_utf8", tf.reduce_sum(tf.cast(reasons == _BAD_UTF8, tf.int64))),
-        counts.add("bad_label", tf.reduce_sum(tf.cast(reasons == _BAD_LABEL, tf.int64))),
+        *[
+            counts.add(field, tf.reduce_sum(tf.cast(reasons == reason, tf.int64)))
+            for field, reason in _CHECKED.items()
+        ],
         counts.print_malformed(origins, numbers, lines, reasons),
     ]
     with tf.control_dependencies(updates):
         return tf.identity(reasons == 0)
 
 
-def with_end_of_pass(dataset, counts):
+def with_end_of_pass(dataset, counts, trigger):
     """Appends an element that runs `counts.end_of_pass()` and is then filtered out.
 
     tf.data has no end-of-iteration hook; a sentinel after the last element is how a
-    graph-only pipeline learns that a pass is over.
+    graph-only pipeline learns that a pass is over. The sentinel is made from the first
+    element of `trigger`, not from a constant: for file input `trigger` reads the same
+    files, so that tf.data's FILE auto-sharding finds a file reader in both branches
+    of the concatenation (a constant source there makes it fail with "Found an
+    unshardable source dataset").
     """
     if counts is None:
         return dataset
@@ -267,15 +291,11 @@ def with_end_of_pass(dataset, counts):
     def empty(spec):
         return tf.zeros([0 if d is None else d for d in spec.shape], spec.dtype)
 
-    def finish(*element):
+    def finish(*unused):
         with tf.control_dependencies([counts.end_of_pass()]):
-            return tuple(tf.identity(part) for part in element)
+            return tuple(tf.identity(empty(spec)) for spec in tf.nest.flatten(dataset.element_spec))
 
-    sentinel = (
-        tf.data.Dataset.from_tensors(tf.nest.map_structure(empty, dataset.element_spec))
-        .map(finish)
-        .filter(lambda *element: tf.constant(False))
-    )
+    sentinel = trigger.take(1).map(finish).filter(lambda *element: tf.constant(False))
     return dataset.concatenate(sentinel)
 
 
@@ -340,13 +360,14 @@ def build(
     drop_remainder,
     num_shards,
     shard_index,
-    label_column=None,
+    check=None,
 ):
     """Builds a streaming pipeline; see `seq2seq_dataset` for the stages.
 
     `encode(table)` turns a `[rows, columns]` string table of good lines into
     `(parts, key_lengths)`: a tuple of per-row tensors (ragged or dense, `rows`
-    first) and the int64 length that `max_length` and the buckets apply to.
+    first) and the int64 length that `max_length` and the buckets apply to. `check`
+    (see `Source.parse`) marks further malformed rows.
     """
     from keras_seq.data import _pipeline
 
@@ -356,7 +377,7 @@ def build(
             f"num_shards={num_shards} for {len(source.files)} files"
         )
     deterministic = seed is not None or not shuffle
-    parse = source.parse(columns, label_column=label_column)
+    parse = source.parse(columns, check=check)
 
     def encoded(counts, elements):
         def process(*batch):
@@ -415,7 +436,17 @@ def build(
         # Slices of a RaggedTensor have a RaggedTensorSpec; padded_batch wants TensorSpecs.
         .map(lambda *parts: tuple(tf.identity(p) for p in parts))
     )
-    dataset = with_end_of_pass(dataset, counts)
+    if source.files is None:
+        trigger = tf.data.Dataset.from_tensors(0)
+    else:  # a file reader (see `with_end_of_pass`); pass one line of this shard's files
+        trigger = source.elements(
+            shuffle=False,
+            seed=None,
+            num_shards=num_shards,
+            shard_index=shard_index,
+            deterministic=True,
+        )
+    dataset = with_end_of_pass(dataset, counts, trigger)
     dataset, boundaries = _pipeline.batch(
         dataset,
         key_lengths,

@@ -177,7 +177,7 @@ def _stream(texts, tokenizer, **options):
         "classification_dataset",
         _streaming.Source("texts", texts, arities=(1, 2)),
         columns=2,
-        label_column=1,
+        check=_streaming.label_check(1),
         encode=encode,
         length_fn=_text_length,
         padded_shapes=([None], []),

@@ -47,8 +47,12 @@ def seq2seq_dataset(
     (`StreamCounts`: `counts.result()`, `counts.warn()`) holds the totals.
     `num_examples` and `num_dropped` are `None` for a stream (not known before
     reading it). File input sets `tf.data`'s auto-shard policy to `FILE`, so a
-    `tf.distribute` strategy shards it by file; `num_shards`/`shard_index` shard it
-    explicitly (by file, or by element for a dataset) and turn auto-sharding off.
+    `tf.distribute` strategy shards it by file, provided it has no length buckets
+    (`bucket_boundaries=[]`, or `num_buckets=1` without `batch_tokens`): TensorFlow's
+    `FILE` rewrite cannot pass the `group_by_window` of bucketing.
+    `num_shards`/`shard_index` shard any stream explicitly (by file, or by element
+    for a dataset), for instance in `distribute_datasets_from_function`, and turn
+    auto-sharding off.
 
     With `batch_tokens`, batches hold at most `batch_tokens` padded tokens in each
     of their two tensors (fairseq's `--max-tokens`): each bucket gets

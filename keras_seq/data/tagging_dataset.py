@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_seq.checks import check_list, check_str_list
-from keras_seq.data import _pipeline
+from keras_seq.data import _pipeline, _streaming
 
 
 def tagging_dataset(
@@ -21,6 +21,10 @@ def tagging_dataset(
     bucket_boundaries=None,
     num_buckets=8,
     drop_remainder=False,
+    shuffle_buffer=10_000,
+    sample_size=10_000,
+    num_shards=1,
+    shard_index=0,
 ):
     """Builds a `tf.data.Dataset` of aligned `(word_ids, tag_ids)` batches for tagging.
 
@@ -33,9 +37,21 @@ def tagging_dataset(
     `keras_seq.data.seq2seq_dataset`; sentences longer than `max_length` words are
     dropped with a warning and counted in the dataset's `num_dropped`.
 
+    With `tags=None`, `sentences_tokens` is a stream, read inside `tf.data` and never
+    held in memory, exactly like a `seq2seq_dataset` stream (shuffle buffer,
+    boundaries from a sample, `FILE` auto-sharding, `num_shards`/`shard_index`,
+    `batch_tokens`): files (plain or `.gz`) with one sentence a line,
+    `words<TAB>tags`, both space-separated (`The dog barks .<TAB>DET NOUN VERB
+    PUNCT`; a word cannot hold a space), or a `tf.data.Dataset` of such lines or
+    of `(words, tags)` string pairs. A line is malformed when it has no tab or is
+    not UTF-8, or when its tags differ in number from its words, are empty or are
+    not all in `tag_vocabulary` (counted as `bad_tags`): it is skipped, counted in
+    the dataset's `counts` and reported, never a crash.
+
     Args:
-        sentences_tokens: list of lists of str. The words of each sentence.
-        tags: list of lists of str. One tag per word.
+        sentences_tokens: list of lists of str. The words of each sentence. With
+            `tags=None`, a path, a glob or a list of them, or a `tf.data.Dataset`.
+        tags: list of lists of str (one tag per word), or `None` for a stream.
         word_tokenizer: keras_seq.data tokenizer (normally a `WordTokenizer`
             adapted on the same token lists).
         tag_vocabulary: list of str. All tags, in id order.
@@ -53,6 +69,12 @@ def tagging_dataset(
             Defaults to `8`.
         drop_remainder: bool. Drop each bucket's last partial batch. Defaults to
             `False`.
+        shuffle_buffer: int. Streams only: lines in the shuffle buffer. Defaults
+            to `10_000`.
+        sample_size: int. Streams only: sentences read to place the bucket
+            boundaries. Defaults to `10_000`.
+        num_shards: int. Streams only: number of shards. Defaults to `1`.
+        shard_index: int. Streams only: this worker's shard. Defaults to `0`.
 
     Returns:
         A `tf.data.Dataset` yielding int32 `(word_ids, tag_ids)`, both of shape
@@ -74,6 +96,24 @@ def tagging_dataset(
         batch_size, max_length, num_buckets, bucket_boundaries, batch_tokens
     )
     tag_index = _tag_index(tag_vocabulary)
+    if tags is None:
+        return _stream(
+            sentences_tokens,
+            word_tokenizer,
+            list(tag_index),
+            batch_size=batch_size,
+            batch_tokens=batch_tokens,
+            max_length=max_length,
+            shuffle=shuffle,
+            seed=seed,
+            shuffle_buffer=shuffle_buffer,
+            sample_size=sample_size,
+            bucket_boundaries=bucket_boundaries,
+            num_buckets=num_buckets,
+            drop_remainder=drop_remainder,
+            num_shards=num_shards,
+            shard_index=shard_index,
+        )
     sentences = _token_lists("sentences_tokens", sentences_tokens)
     tag_lists = _token_lists("tags", tags)
     if len(sentences) != len(tag_lists):
@@ -114,7 +154,7 @@ def tagging_dataset(
     dataset, boundaries = _pipeline.batch(
         dataset,
         kept_lengths,
-        lambda words, tags: tf.shape(words)[0],
+        _sentence_length,
         ([None], [None]),
         batch_size,
         shuffle=shuffle,
@@ -144,3 +184,56 @@ def _token_lists(name, value):
         check_str_list(f"{name}[{index}]", tokens, allow_empty=True)
         for index, tokens in enumerate(check_list(name, value, expected="a list of lists of str"))
     ]
+
+
+def _sentence_length(words, tags):
+    return tf.shape(words)[0]
+
+
+def _stream(sentences, word_tokenizer, tag_vocabulary, **options):
+    if not _streaming.is_stream(sentences):
+        raise TypeError(
+            "With `tags=None`, `sentences_tokens` must be a stream: a path, a glob or a "
+            "list of them, or a tf.data.Dataset of `words<TAB>tags` lines or (words, "
+            f"tags) pairs. Received: sentences_tokens={sentences!r:.80} (of type "
+            f"{type(sentences).__name__})"
+        )
+    _pipeline.check_stream_options(
+        options["shuffle_buffer"],
+        options["sample_size"],
+        options["num_shards"],
+        options["shard_index"],
+    )
+    with tf.init_scope():  # tables outlive the tf.data functions that use them
+        tag_table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(tag_vocabulary), tf.range(len(tag_vocabulary), dtype=tf.int32)
+            ),
+            default_value=-1,
+        )
+
+    def split(table):
+        return tf.strings.split(table[:, 0]), tf.strings.split(table[:, 1])
+
+    def aligned(table):
+        words, tags = split(table)
+        lengths = words.row_lengths()
+        known = tf.reduce_all(tf.ragged.map_flat_values(tag_table.lookup, tags) >= 0, axis=1)
+        return (lengths == tags.row_lengths()) & (lengths > 0) & known
+
+    def encode(table):
+        words, tags = split(table)
+        word_ids = word_tokenizer.lookup(words)
+        tag_ids = tf.ragged.map_flat_values(tag_table.lookup, tags)
+        return (word_ids, tag_ids), words.row_lengths()
+
+    return _streaming.build(
+        "tagging_dataset",
+        _streaming.Source("sentences_tokens", sentences, arities=(1, 2)),
+        columns=2,
+        check=("bad_tags", aligned),
+        encode=encode,
+        length_fn=_sentence_length,
+        padded_shapes=([None], [None]),
+        **options,
+    )

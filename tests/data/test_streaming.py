@@ -14,6 +14,7 @@ from keras_seq.data import (
     WordTokenizer,
     classification_dataset,
     seq2seq_dataset,
+    tagging_dataset,
 )
 from tests.data.test_pipelines import random_pairs, rows
 
@@ -193,10 +194,36 @@ def test_two_workers_see_every_pair_exactly_once(corpus, form):
 
 
 def test_file_input_is_auto_sharded_by_file(corpus):
-    _, paths, _, source, target, _ = corpus
-    dataset = seq2seq_dataset(paths, source, target, 16)
+    """The rewrite a tf.distribute strategy applies to each worker's input (the
+    strategies call this same private function; tests/models/test_multi_worker.py
+    checks it through MultiWorkerMirroredStrategy)."""
+    from tensorflow.python.distribute import input_ops
+
+    _, paths, _, source, target, expected = corpus
+    dataset = seq2seq_dataset(paths, source, target, 16, seed=2, num_buckets=1)
     policy = dataset.options().experimental_distribute.auto_shard_policy
     assert policy == tf.data.experimental.AutoShardPolicy.FILE
+    workers = [
+        epoch_hashes(input_ops.auto_shard_dataset(dataset, 2, index, 2)) for index in range(2)
+    ]
+    assert workers[0] + workers[1] == expected
+    assert not set(workers[0]) & set(workers[1])
+    assert dataset.counts.result()["lines"] == sum(expected.values())
+
+
+def test_file_auto_sharding_still_stops_at_length_buckets_upstream(corpus):
+    """TensorFlow's FILE rewrite walks from the output back to the file reader through
+    a fixed list of transformations, which lacks the `group_by_window` of length
+    bucketing (tensorflow/core/grappler/optimizers/data/auto_shard.cc,
+    kPassThroughOps): bucketed streams are sharded explicitly instead (the guide's
+    `distribute_datasets_from_function` recipe). When this test fails, TensorFlow
+    shards through buckets: document that."""
+    from tensorflow.python.distribute import input_ops
+
+    _, paths, _, source, target, _ = corpus
+    dataset = seq2seq_dataset(paths, source, target, 16, seed=2)
+    with pytest.raises(tf.errors.NotFoundError, match="GroupByWindowDataset"):
+        input_ops.auto_shard_dataset(dataset, 2, 0, 2)
 
 
 def test_stream_argument_errors(corpus, tmp_path):
@@ -284,3 +311,87 @@ def test_subword_tokenizer_trains_from_a_stream_sample(corpus):
     assert 4 < tokenizer.vocabulary_size <= 60
     text = pairs[0][0]
     assert tokenizer.decode(tokenizer.encode([text])) == [text]
+
+
+TAGS = ["DET", "NOUN", "VERB", "PUNCT"]
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory):
+    """90 `words<TAB>tags` sentences in 3 files (one gzipped); each word names its tag."""
+    rng = np.random.default_rng(4)
+    sentences = []
+    for _ in range(90):
+        tags = [TAGS[i] for i in rng.integers(0, 4, size=int(rng.integers(1, 13)))]
+        sentences.append(([f"{t.lower()}{rng.integers(0, 5)}" for t in tags], tags))
+    lines = [f"{' '.join(words)}\t{' '.join(tags)}" for words, tags in sentences]
+    folder = tmp_path_factory.mktemp("tagged")
+    for index in range(3):
+        text = "".join(line + "\n" for line in lines[index::3]).encode()
+        if index == 2:
+            (folder / "part-2.txt.gz").write_bytes(gzip.compress(text))
+        else:
+            (folder / f"part-{index}.txt").write_bytes(text)
+    tokenizer = WordTokenizer()
+    tokenizer.adapt([words for words, _ in sentences])
+    expected = collections.Counter(
+        tuple(tokenizer.lookup([words]).numpy()[0].tolist()) for words, _ in sentences
+    )
+    return lines, folder, tokenizer, expected
+
+
+def tagged_epoch(dataset, tokenizer, budget=None):
+    """The word-id rows of one epoch; checks each tag against its word."""
+    seen = collections.Counter()
+    for word_ids, tag_ids in dataset:
+        assert word_ids.shape == tag_ids.shape and tag_ids.dtype == "int32"
+        if budget is not None:
+            assert np.prod(word_ids.shape) <= budget
+        for words, tags in zip(np.asarray(word_ids), np.asarray(tag_ids)):
+            words, tags = words[words != 0], tags[: int(np.sum(words != 0))]
+            names = [tokenizer.id_to_token(w).rstrip("0123456789").upper() for w in words]
+            assert [TAGS[t] for t in tags] == names
+            seen[tuple(words.tolist())] += 1
+    return seen
+
+
+@pytest.mark.parametrize("form", ["glob", "dataset"])
+def test_tagging_stream_gives_every_sentence_once_with_its_tags(tagged, form):
+    lines, folder, tokenizer, expected = tagged
+    if form == "glob":
+        data, budget = str(folder / "part-*"), None
+        dataset = tagging_dataset(data, None, tokenizer, TAGS, 8, seed=0, shuffle_buffer=20)
+    else:
+        words, tags = zip(*(line.split("\t") for line in lines))
+        data, budget = tf.data.Dataset.from_tensor_slices((list(words), list(tags))), 30
+        dataset = tagging_dataset(data, None, tokenizer, TAGS, batch_tokens=budget, seed=0)
+    assert tagged_epoch(dataset, tokenizer, budget) == expected
+    assert dataset.counts.result()["examples"] == len(lines)
+
+
+def test_tagging_stream_shards_and_reports_malformed_lines(tagged, tmp_path, capfd):
+    lines, folder, tokenizer, expected = tagged
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(
+        b"noun1 verb2\tNOUN\n"  # one tag for two words
+        b"det0\tADJ\n"  # not a tag of the vocabulary
+        b"\t\n"  # no words
+        b"det0 noun1\n"  # no tab
+        b"det0 \xff\tDET NOUN\n"  # not UTF-8
+    )
+    paths = sorted(str(p) for p in folder.glob("part-*")) + [str(bad)]
+    workers = []
+    for index in range(2):
+        dataset = tagging_dataset(
+            paths, None, tokenizer, TAGS, 8, seed=1, num_shards=2, shard_index=index
+        )
+        workers.append(tagged_epoch(dataset, tokenizer))
+    assert workers[0] + workers[1] == expected
+    counts = dataset.counts.result()  # the second worker's, which read bad.txt
+    assert (counts["bad_tags"], counts["no_tab"], counts["bad_utf8"]) == (3, 1, 1)
+    printed = capfd.readouterr().err
+    assert "bad.txt:1 (words and tags do not match): noun1 verb2" in printed
+    assert "bad.txt:2 (words and tags do not match): det0\tADJ" in printed
+    assert "skipped 5 malformed" in printed and "3 with bad tags" in printed
+    with pytest.raises(TypeError, match="must be a stream"):
+        tagging_dataset(np.array(lines), None, tokenizer, TAGS, 8)

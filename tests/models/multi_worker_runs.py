@@ -3,12 +3,18 @@
 Run by tests/models/test_multi_worker.py as `python -m tests.models.multi_worker_runs
 MODE OUT_DIR`, one process per worker, `TF_CONFIG` set by the test:
 
-- `seq2seq`: the recipe of docs/guides/distributed.md. Each worker reads its own TSV
-  file (`seq2seq_dataset(..., num_shards=2, shard_index=worker)`), batched by the
-  global batch size, which the strategy splits between the two workers' replicas; a
-  Seq2Seq built and compiled in the strategy's scope trains for 2 epochs with
-  BackupAndRestore (a folder per worker); the chief alone has a ModelCheckpoint and
-  exports the model. Every worker writes its weights and losses to OUT_DIR/result.json.
+- `seq2seq`: the recipe of docs/guides/distributed.md and docs/guides/large-corpora.md.
+  The corpus is two TSV files; `seq2seq_dataset(files, ...)`, batched by the global
+  batch size and not length-bucketed, leaves the sharding to the strategy, whose FILE
+  auto-shard policy gives each worker its own file, and splits each global batch
+  between the workers' replicas. Each worker first passes once over what it gets
+  from `experimental_distribute_dataset` (this FILE path) and from
+  `distribute_datasets_from_function` (explicit `num_shards`/`shard_index` from the
+  input context, shuffled and length-bucketed) and keeps the SHA-1 of every pair
+  (`pair_hashes`). Then a Seq2Seq built and compiled in the strategy's scope trains
+  on the dataset for 2 epochs with BackupAndRestore (a folder per worker); the chief
+  alone has a ModelCheckpoint and exports the model. Every worker writes its
+  weights, losses and hashes to OUT_DIR/result.json.
 - `upstream`: a plain Keras `Sequential`, to show keras-team/keras#20585 still
   exists: `fit` and `train_on_batch` both fail; the same model with keras-seq's
   `StrategyTrainer` mixed in trains. The errors go to OUT_DIR/result.json.
@@ -17,6 +23,7 @@ MODE OUT_DIR`, one process per worker, `TF_CONFIG` set by the test:
 workers see together.
 """
 
+import hashlib
 import json
 import os
 import pathlib
@@ -76,6 +83,33 @@ def write_shards(shards, folder):
     return paths
 
 
+def pair_hashes(source_ids, target_ids):
+    """SHA-1 of each `(source, target)` row pair of a padded batch, padding left out."""
+    hashes = []
+    for source, target in zip(np.asarray(source_ids), np.asarray(target_ids)):
+        text = f"{source[source != 0].tolist()}|{target[target != 0].tolist()}"
+        hashes.append(hashlib.sha1(text.encode()).hexdigest())
+    return hashes
+
+
+def corpus_hashes():
+    """`pair_hashes` of every pair of the corpus, encoded as `seq2seq_dataset` does."""
+    pairs = [pair for shard in corpus() for pair in shard]
+    source_tokenizer, target_tokenizer = tokenizers(corpus())
+    source = source_tokenizer.encode([s for s, _ in pairs]).numpy()
+    target = target_tokenizer.encode([t for _, t in pairs], add_end=False).numpy()
+    return pair_hashes(source, target)
+
+
+def consumed_hashes(strategy, distributed):
+    """Hashes of the pairs of one pass over a distributed dataset, on this worker."""
+    hashes = []
+    for batch in distributed:
+        for source, target in zip(*map(strategy.experimental_local_results, batch)):
+            hashes += pair_hashes(source, target)
+    return hashes
+
+
 def weights(model):
     return [w.numpy().ravel().tolist() for w in model.trainable_weights]
 
@@ -91,19 +125,36 @@ def is_chief(strategy):
 def worker_seq2seq(out):
     keras.utils.set_random_seed(7)
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    index = strategy.cluster_resolver.task_id
     shards = corpus()
     source_tokenizer, target_tokenizer = tokenizers(shards)
+    paths = write_shards(shards, out)
     train = ks.data.seq2seq_dataset(
-        write_shards(shards, out),
+        paths,
         source_tokenizer,
         target_tokenizer,
         batch_size=GLOBAL_BATCH,
         shuffle=False,
         num_buckets=1,
-        num_shards=WORKERS,
-        shard_index=index,
     )
+
+    def per_worker(context):
+        return ks.data.seq2seq_dataset(
+            paths,
+            source_tokenizer,
+            target_tokenizer,
+            batch_size=context.get_per_replica_batch_size(GLOBAL_BATCH),
+            seed=context.input_pipeline_id,
+            num_buckets=4,  # length buckets, which FILE auto-sharding cannot pass
+            num_shards=context.num_input_pipelines,
+            shard_index=context.input_pipeline_id,
+        )
+
+    hashes = {
+        "auto_shard": consumed_hashes(strategy, strategy.experimental_distribute_dataset(train)),
+        "from_function": consumed_hashes(
+            strategy, strategy.distribute_datasets_from_function(per_worker)
+        ),
+    }
     with strategy.scope():
         model = build_model(source_tokenizer, target_tokenizer)
     callbacks = [keras.callbacks.BackupAndRestore(str(out / "backup"))]
@@ -120,6 +171,7 @@ def worker_seq2seq(out):
         "replicas": strategy.num_replicas_in_sync,
         "loss": history.history["loss"],
         "weights": weights(model),
+        "hashes": hashes,
     }
     (out / "result.json").write_text(json.dumps(result))
 

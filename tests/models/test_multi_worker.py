@@ -1,13 +1,18 @@
 """MultiWorkerMirroredStrategy with two worker processes on loopback ports.
 
 The workers run tests/models/multi_worker_runs.py. A Seq2Seq trains on a tf.data
-pipeline sharded by file between the workers: both finish, their weights are equal,
-and equal (to 1e-5) a one-process run over the same global batches, made here while
-the workers run; only the chief writes the checkpoint and the export. A plain Keras
+pipeline over two files, which the strategy's FILE auto-sharding splits between the
+workers: both finish, their weights are equal, and equal (to 1e-5) a one-process run
+over the same global batches, made here while the workers run; only the chief writes
+the checkpoint and the export. Every pair is seen exactly once per epoch across the
+workers, through `experimental_distribute_dataset` (FILE auto-sharding) and through
+`distribute_datasets_from_function` (explicit shards): the SHA-1 hashes of the pairs
+each worker consumed are disjoint, and together they are the corpus's. A plain Keras
 `Sequential` still fails upstream (keras-team/keras#20585): when that test fails,
 Keras has fixed the bug, and the workaround in keras_seq/models/distribute.py can go.
 """
 
+import collections
 import json
 import os
 import socket
@@ -84,6 +89,12 @@ def test_seq2seq_trains_on_two_workers_as_in_one_process(tmp_path):
     finally:
         finish(processes, tmp_path)
     results = [json.loads((folder / "result.json").read_text()) for folder in folders]
+    expected = collections.Counter(multi_worker_runs.corpus_hashes())
+    assert len(expected) == sum(expected.values())  # distinct pairs
+    for path in ("auto_shard", "from_function"):
+        workers = [collections.Counter(result["hashes"][path]) for result in results]
+        assert workers[0] + workers[1] == expected, path
+        assert not set(workers[0]) & set(workers[1]), path
     for result in results:
         assert result["replicas"] == 2
         np.testing.assert_allclose(result["loss"], reference["loss"], rtol=0, atol=1e-5)
