@@ -1,15 +1,26 @@
-"""keras_seq.metrics: BLEU as functions (`corpus_bleu`, `sentence_bleu`) and as a metric."""
+"""keras_seq.metrics: BLEU and chrF as functions (`corpus_bleu`, `corpus_chrf`, ...), as
+Keras metrics (`Bleu`, `Chrf`), and bootstrap confidence intervals and paired tests."""
 
 import importlib
 from typing import TYPE_CHECKING
 
 from keras_seq.metrics.bleu_functions import corpus_bleu, sentence_bleu
 from keras_seq.metrics.bleu_score import BleuScore
+from keras_seq.metrics.chrf_functions import corpus_chrf, sentence_chrf
+from keras_seq.metrics.chrf_score import ChrfScore
 
 if TYPE_CHECKING:  # for type checkers and the API docs; `__getattr__` imports it
     from keras_seq.metrics.bleu import Bleu
 
-__all__ = ["Bleu", "BleuScore", "corpus_bleu", "sentence_bleu"]
+__all__ = [
+    "Bleu",
+    "BleuScore",
+    "ChrfScore",
+    "corpus_bleu",
+    "corpus_chrf",
+    "sentence_bleu",
+    "sentence_chrf",
+]
 
 
 def __getattr__(name):
