@@ -11,10 +11,12 @@ from keras_seq.metrics.chrf_score import ChrfScore
 
 if TYPE_CHECKING:  # for type checkers and the API docs; `__getattr__` imports it
     from keras_seq.metrics.bleu import Bleu
+    from keras_seq.metrics.chrf import Chrf
 
 __all__ = [
     "Bleu",
     "BleuScore",
+    "Chrf",
     "ChrfScore",
     "corpus_bleu",
     "corpus_chrf",
@@ -24,7 +26,8 @@ __all__ = [
 
 
 def __getattr__(name):
-    """Imports `Bleu` on first access (PEP 562): the BLEU functions need no TensorFlow."""
-    if name == "Bleu":
-        return importlib.import_module(f"{__name__}.bleu").Bleu
+    """Imports `Bleu` and `Chrf` on first access (PEP 562): the functions need no
+    TensorFlow."""
+    if name in ("Bleu", "Chrf"):
+        return getattr(importlib.import_module(f"{__name__}.{name.lower()}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ from keras_seq.version import __version__
 _PUNCTUATION = frozenset(string.punctuation)
 
 # sacrebleu's chrF arithmetic: its stand-in for a zero precision or recall.
-_EPS = 1e-16
+EPS = 1e-16
 
 
 def corpus_chrf(
@@ -214,11 +214,11 @@ def chrf_from_statistics(statistics, *, beta, eps_smoothing):
     effective_order = 0
     for i in range(orders):
         num_hyp, num_ref, num_match = statistics[3 * i : 3 * i + 3]
-        precision = num_match / num_hyp if num_hyp > 0 else _EPS
-        recall = num_match / num_ref if num_ref > 0 else _EPS
+        precision = num_match / num_hyp if num_hyp > 0 else EPS
+        recall = num_match / num_ref if num_ref > 0 else EPS
         if eps_smoothing:
             denominator = factor * precision + recall
-            smoothed += (1 + factor) * precision * recall / denominator if denominator > 0 else _EPS
+            smoothed += (1 + factor) * precision * recall / denominator if denominator > 0 else EPS
         if num_hyp > 0 and num_ref > 0:
             precision_sum += precision
             recall_sum += recall
