@@ -8,6 +8,12 @@ from keras_seq.metrics.bleu_functions import corpus_bleu, sentence_bleu
 from keras_seq.metrics.bleu_score import BleuScore
 from keras_seq.metrics.chrf_functions import corpus_chrf, sentence_chrf
 from keras_seq.metrics.chrf_score import ChrfScore
+from keras_seq.metrics.significance import (
+    BootstrapResult,
+    PairedBootstrapResult,
+    confidence_interval,
+    paired_bootstrap,
+)
 
 if TYPE_CHECKING:  # for type checkers and the API docs; `__getattr__` imports it
     from keras_seq.metrics.bleu import Bleu
@@ -16,10 +22,14 @@ if TYPE_CHECKING:  # for type checkers and the API docs; `__getattr__` imports i
 __all__ = [
     "Bleu",
     "BleuScore",
+    "BootstrapResult",
     "Chrf",
     "ChrfScore",
+    "PairedBootstrapResult",
+    "confidence_interval",
     "corpus_bleu",
     "corpus_chrf",
+    "paired_bootstrap",
     "sentence_bleu",
     "sentence_chrf",
 ]
