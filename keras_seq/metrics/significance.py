@@ -159,7 +159,9 @@ def paired_bootstrap(
     The p-value is that of Moses' `bootstrap-hypothesis-difference-significance.pl`
     as sacrebleu computes it: the resampled absolute differences are centred on
     their mean, and `p = (c + 1) / (n_samples + 1)` where `c` counts the centred
-    differences larger than the observed absolute difference. Each system also gets
+    differences larger than the observed absolute difference. (So two systems with
+    identical outputs get the smallest p-value, `1 / (n_samples + 1)`, as in
+    sacrebleu: compare only systems that differ.) Each system also gets
     its bootstrap mean and 95% interval. With the same seed sacrebleu
     (`sacrebleu.significance.PairedTest(..., test_type="bs")`) draws the same
     resamples.
