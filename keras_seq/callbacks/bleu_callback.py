@@ -102,22 +102,14 @@ class BleuCallback(keras.callbacks.Callback):
     >>> model.compile(optimizer="adam")
     >>> callback = ks.callbacks.BleuCallback(
     ...     [s for s, _ in pairs], [t for _, t in pairs], source_tokenizer=src,
-    ...     target_tokenizer=tgt, decoding="greedy", verbose=0)
+    ...     target_tokenizer=tgt, decoding="greedy", verbose=0,
+    ...     metrics=("bleu", "chrf"), chrf_options={"word_order": 2})
     >>> train = ks.data.seq2seq_dataset(pairs, src, tgt, batch_size=2)
     >>> history = model.fit(train, epochs=2, callbacks=[callback], verbose=0)
     >>> len(history.history["val_bleu"]), 0.0 <= history.history["val_bleu"][-1] <= 100.0
     (2, True)
-
-    Both BLEU and chrF++:
-
-    >>> callback = ks.callbacks.BleuCallback(
-    ...     [s for s, _ in pairs], [t for _, t in pairs], source_tokenizer=src,
-    ...     target_tokenizer=tgt, decoding="greedy", verbose=0, metrics=("bleu", "chrf"),
-    ...     chrf_options={"word_order": 2})
-    >>> history = model.fit(train, epochs=1, callbacks=[callback], verbose=0)
-    >>> sorted(k for k in history.history if k.startswith("val_")), callback.last_scores[
-    ...     "val_chrf"].name
-    (['val_bleu', 'val_chrf'], 'chrF2++')
+    >>> len(history.history["val_chrf"]), callback.last_scores["val_chrf"].name
+    (2, 'chrF2++')
 
     References:
         - [Papineni et al., 2002](https://aclanthology.org/P02-1040/)
