@@ -35,7 +35,7 @@ batches = st.integers(1, 5).flatmap(
 _SHARED = {}
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(corpus=st.lists(batches, min_size=1, max_size=3))
 def test_accumulated_result_equals_corpus_chrf_in_tf_function(corpus):
     if not _SHARED:  # one metric and one trace for all examples
@@ -150,22 +150,17 @@ def test_in_model_compile_and_evaluate():
     assert logs["chrf"] == pytest.approx(expected.score, rel=1e-5)
 
 
-def test_config_and_serialization_round_trip(tmp_path):
+def test_config_and_serialization_round_trip():
     metric = Chrf(char_order=4, beta=1, eps_smoothing=True, end_id=3, ignore_ids=[7], name="c")
     config = metric.get_config()
     assert config["ignore_ids"] == [7] and config["beta"] == 1 and config["end_id"] == 3
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(metric))
     assert isinstance(restored, Chrf) and restored.get_config() == config
     assert keras.saving.get_registered_name(Chrf) == "keras_seq>Chrf"
-    # In a saved model, the compiled metric comes back with its configuration.
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)])
-    model.compile(loss="mse", metrics=[metric])
-    model.fit(np.ones((2, 3)), np.ones((2, 5)), verbose=0)
-    model.save(tmp_path / "m.keras")
-    loaded = keras.saving.load_model(tmp_path / "m.keras")
-    loaded.fit(np.ones((2, 3)), np.ones((2, 5)), verbose=0)
-    chrf = [m for m in loaded.metrics[-1].metrics if isinstance(m, Chrf)]
-    assert chrf and chrf[0].get_config() == config
+    y_true, y_pred = random_corpus(seed=10)
+    for instance in (metric, restored):
+        instance.update_state(pad(y_true), pad(y_pred))
+    assert float(restored.result()) == float(metric.result()) > 0.0
 
 
 @pytest.mark.parametrize(
