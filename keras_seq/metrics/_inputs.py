@@ -41,10 +41,11 @@ def corpus_lists(hypotheses, references):
     return hypotheses, references
 
 
-def text_segments(hypotheses, references, prepare):
+def text_segments(hypotheses, references, prepare, expected="strings (or all token lists)"):
     """Yields `(prepare(hypothesis), [prepare(reference), ...])` for string input.
 
-    `prepare` (lowercasing, tokenizing, n-gram counting...) runs once per distinct line.
+    `prepare` (lowercasing, tokenizing, n-gram counting...) runs once per distinct line;
+    `expected` says what the hypotheses may be, for the error message.
     """
     cache = {}
 
@@ -56,7 +57,7 @@ def text_segments(hypotheses, references, prepare):
     for i, (hypothesis, refs) in enumerate(zip(hypotheses, references, strict=True)):
         if not isinstance(hypothesis, str):
             raise TypeError(
-                "`hypotheses` must all be strings (or all token lists). "
+                f"`hypotheses` must all be {expected}. "
                 f"Received: hypotheses[{i}]={short_repr(hypothesis)}"
             )
         if isinstance(refs, str):

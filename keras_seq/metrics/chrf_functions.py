@@ -168,7 +168,7 @@ def chrf_statistics(
 
     rows = []
     num_refs = set()
-    for hyp_ngrams, ref_ngram_lists in text_segments(hypotheses, references, ngrams):
+    for hyp_ngrams, ref_ngram_lists in text_segments(hypotheses, references, ngrams, "strings"):
         num_refs.add(len(ref_ngram_lists))
         best_row, best = None, -1.0
         for ref_ngrams in ref_ngram_lists:

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from keras_seq.checks import check_choice, check_int, check_positive_int
+from keras_seq.metrics._inputs import as_list
 from keras_seq.metrics.bleu_functions import bleu_statistics
 from keras_seq.metrics.chrf_functions import chrf_statistics
 
@@ -196,12 +197,12 @@ def paired_bootstrap(
         - [Koehn, 2004](https://aclanthology.org/W04-3250/)
         - [sacrebleu](https://github.com/mjpost/sacrebleu)
     """
-    if isinstance(baseline, (list, tuple)) and isinstance(system, (list, tuple)):
-        if len(baseline) != len(system):
-            raise ValueError(
-                "`baseline` and `system` must have one line per source each. "
-                f"Received: {len(baseline)} and {len(system)} lines"
-            )
+    baseline, system = as_list(baseline, "baseline"), as_list(system, "system")
+    if len(baseline) != len(system):
+        raise ValueError(
+            "`baseline` and `system` must have one line per source each. "
+            f"Received: {len(baseline)} and {len(system)} lines"
+        )
     rows, score, indices = _prepare(baseline, references, metric, n_samples, seed, options)
     system_rows, system_score, _ = _prepare(system, references, metric, n_samples, None, options)
     first = _bootstrap(rows, score, indices, seed)
