@@ -55,10 +55,11 @@ def _import_submodules():
     for name in _SUBMODULES:
         if with_tensorflow or name not in _TENSORFLOW_SUBMODULES:
             importlib.import_module(f"{__name__}.{name}")
-    # keras_seq.metrics loads its Keras metric lazily, so that `keras-seq bleu` can
+    # keras_seq.metrics loads its Keras metrics lazily, so that `keras-seq bleu` can
     # score text without TensorFlow.
     if with_tensorflow:
         importlib.import_module(f"{__name__}.metrics.bleu")
+        importlib.import_module(f"{__name__}.metrics.chrf")
 
 
 def __getattr__(name):

@@ -21,6 +21,7 @@ def test_import_registers_classes_for_load_model(tmp_path):
         "ids, expected = np.load(sys.argv[2]), np.load(sys.argv[3])\n"
         "np.testing.assert_allclose(model.predict(ids, verbose=0), expected, atol=1e-6)\n"
         "print(type(model).__name__)\n"
+        "assert keras.saving.get_registered_object('keras_seq>Chrf').__name__ == 'Chrf'\n"
     )
     result = run_python(
         "-c", code, str(path), str(tmp_path / "ids.npy"), str(tmp_path / "expected.npy")

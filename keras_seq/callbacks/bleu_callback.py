@@ -1,10 +1,11 @@
-"""`BleuCallback`: corpus BLEU of a model's generated text at the end of epochs."""
+"""`BleuCallback`: corpus BLEU (and chrF) of a model's generated text at epoch ends."""
 
 import keras
 
 from keras_seq import checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.metrics.bleu_functions import corpus_bleu
+from keras_seq.metrics.chrf_functions import corpus_chrf
 
 _BLEU_ARGUMENTS = (
     "max_order",
@@ -17,15 +18,18 @@ _BLEU_ARGUMENTS = (
 
 
 class BleuCallback(keras.callbacks.Callback):
-    """Translates validation sources with the model and logs their corpus BLEU.
+    """Translates validation sources with the model and logs their corpus BLEU and chrF.
 
     At the end of every `every_n_epochs`-th epoch the callback translates `sources` in
     batches with a `keras_seq.TextGenerator` (encode with `source_tokenizer`, decode
     with the `decoding` strategy, detokenize with `target_tokenizer`; with a strategy
     that returns several hypotheses, the best one), scores the text against
     `references` with `keras_seq.metrics.corpus_bleu` (sacrebleu's BLEU on the 0-100
-    scale) and writes the score to `logs[name]`. A progress bar runs while decoding, and the
-    score line and `num_examples` source/output/reference triples are printed after.
+    scale) and writes the score to `logs[name]`. With `"chrf"` in `metrics` it also
+    scores the same outputs with `keras_seq.metrics.corpus_chrf` (sacrebleu's chrF,
+    `chrf_options` passed on) and writes `logs[chrf_name]`. A progress bar runs while
+    decoding, and the score lines and `num_examples` source/output/reference triples
+    are printed after.
 
     Epochs in between carry the latest score again (epochs before the first
     evaluation of a `fit` call carry none). This is deliberate: Keras's
@@ -59,7 +63,14 @@ class BleuCallback(keras.callbacks.Callback):
         batch_size: int. Sentences decoded at once. Defaults to `64`.
         num_examples: int. Source/output/reference triples printed after scoring.
             Defaults to `3`.
-        name: str. The logs key. Defaults to `"val_bleu"`.
+        name: str. The logs key of BLEU. Defaults to `"val_bleu"`.
+        metrics: tuple of str. What to log: `"bleu"`, `"chrf"` or both; the first
+            is the one `evaluate()` returns and `best` refers to. Defaults to
+            `("bleu",)`.
+        chrf_name: str. The logs key of chrF. Defaults to `"val_chrf"`.
+        chrf_options: dict or None. `corpus_chrf` options: `char_order`,
+            `word_order` (2 for chrF++), `beta`, `lowercase`, `whitespace`,
+            `eps_smoothing`. Defaults to `None` (chrF2 with sacrebleu's defaults).
         verbose: int. 0 is silent, 1 shows the progress bar and the examples, 2 shows
             the examples and one progress line. Defaults to `1`.
         **bleu_kwargs: `corpus_bleu` options: `max_order`, `smooth`, `smooth_value`,
@@ -71,11 +82,13 @@ class BleuCallback(keras.callbacks.Callback):
     `set_state` when training resumes (see the guide "Training that survives").
 
     Attributes:
-        last_score: the `keras_seq.metrics.BleuScore` of the latest evaluation, or
-            `None` before the first.
-        history: dict. `{"epoch": [...], name: [...]}`: the 0-based epoch and score of
-            every evaluation of the current `fit` (of the run, once resumed).
-        best: float or None. The highest score in `history`.
+        last_score: the `keras_seq.metrics.BleuScore` (`ChrfScore` when `metrics`
+            starts with `"chrf"`) of the latest evaluation, or `None` before the first.
+        last_scores: dict. The latest score object of each metric, by logs key.
+        history: dict. `{"epoch": [...], name: [...]}` (and `chrf_name: [...]`): the
+            0-based epoch and scores of every evaluation of the current `fit` (of the
+            run, once resumed).
+        best: float or None. The highest score of the first metric in `history`.
 
     Example:
 
@@ -89,14 +102,18 @@ class BleuCallback(keras.callbacks.Callback):
     >>> model.compile(optimizer="adam")
     >>> callback = ks.callbacks.BleuCallback(
     ...     [s for s, _ in pairs], [t for _, t in pairs], source_tokenizer=src,
-    ...     target_tokenizer=tgt, decoding="greedy", verbose=0)
+    ...     target_tokenizer=tgt, decoding="greedy", verbose=0,
+    ...     metrics=("bleu", "chrf"), chrf_options={"word_order": 2})
     >>> train = ks.data.seq2seq_dataset(pairs, src, tgt, batch_size=2)
     >>> history = model.fit(train, epochs=2, callbacks=[callback], verbose=0)
     >>> len(history.history["val_bleu"]), 0.0 <= history.history["val_bleu"][-1] <= 100.0
     (2, True)
+    >>> len(history.history["val_chrf"]), callback.last_scores["val_chrf"].name
+    (2, 'chrF2++')
 
     References:
         - [Papineni et al., 2002](https://aclanthology.org/P02-1040/)
+        - [Popović, 2015 (chrF)](https://aclanthology.org/W15-3049/)
         - [Post, 2018 (sacrebleu)](https://aclanthology.org/W18-6319/)
     """
 
@@ -115,6 +132,9 @@ class BleuCallback(keras.callbacks.Callback):
         num_examples=3,
         name="val_bleu",
         verbose=1,
+        metrics=("bleu",),
+        chrf_name="val_chrf",
+        chrf_options=None,
         **bleu_kwargs,
     ):
         super().__init__()
@@ -143,8 +163,25 @@ class BleuCallback(keras.callbacks.Callback):
                 f"Unknown keyword arguments {unknown}; the BLEU options are "
                 f"{list(_BLEU_ARGUMENTS)}."
             )
-        # Checks the references' types and the BLEU options now, before any training.
+        if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
+            raise TypeError(
+                f"`metrics` must be a tuple of 'bleu' and/or 'chrf'. Received: metrics={metrics!r}"
+            )
+        if not metrics or len(set(metrics)) != len(metrics):
+            raise ValueError(
+                "`metrics` must name 'bleu' and/or 'chrf', each once. "
+                f"Received: metrics={metrics!r}"
+            )
+        for metric in metrics:
+            checks.check_choice("metrics", metric, ("bleu", "chrf"))
+        chrf_options = {} if chrf_options is None else chrf_options
+        if not isinstance(chrf_options, dict):
+            raise TypeError(
+                f"`chrf_options` must be a dict or None. Received: chrf_options={chrf_options!r}"
+            )
+        # Checks the references' types and the metric options now, before any training.
         corpus_bleu([""] * len(references), list(references), **bleu_kwargs)
+        corpus_chrf([""] * len(references), list(references), **chrf_options)
         for argument, tokenizer in (
             ("source_tokenizer", source_tokenizer),
             ("target_tokenizer", target_tokenizer),
@@ -160,8 +197,16 @@ class BleuCallback(keras.callbacks.Callback):
         checks.check_positive_int("batch_size", batch_size)
         checks.check_int("max_samples", max_samples, minimum=1, allow_none=True)
         checks.check_int("num_examples", num_examples, minimum=0)
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"`name` must be a non-empty str. Received: name={name!r}")
+        for argument, value in (("name", name), ("chrf_name", chrf_name)):
+            if not isinstance(value, str) or not value:
+                raise ValueError(
+                    f"`{argument}` must be a non-empty str. Received: {argument}={value!r}"
+                )
+        if name == chrf_name:
+            raise ValueError(
+                f"`name` and `chrf_name` must differ. Received: name={name!r}, "
+                f"chrf_name={chrf_name!r}"
+            )
         if verbose not in (0, 1, 2):
             raise ValueError(f"`verbose` must be 0, 1 or 2. Received: verbose={verbose!r}")
         self.sources = list(sources)
@@ -174,24 +219,39 @@ class BleuCallback(keras.callbacks.Callback):
         self.num_examples = num_examples
         self.name = name
         self.verbose = verbose
+        self.metrics = tuple(metrics)
+        self.chrf_name = chrf_name
         self.bleu_kwargs = dict(bleu_kwargs)
+        self.chrf_options = dict(chrf_options)
         self.last_score = None
-        self.history = {"epoch": [], name: []}
+        self.last_scores = {}
         self._generator = None
+        self.history = self._empty_history()
+
+    @property
+    def _keys(self):
+        """The logs key of each metric, in `metrics` order."""
+        return [self.name if metric == "bleu" else self.chrf_name for metric in self.metrics]
+
+    def _empty_history(self):
+        return {"epoch": [], **{key: [] for key in self._keys}}
 
     @property
     def best(self):
-        return max(self.history[self.name], default=None)
+        return max(self.history[self._keys[0]], default=None)
 
     def on_train_begin(self, logs=None):
-        self.history = {"epoch": [], self.name: []}
+        self.history = self._empty_history()
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:
+            self.evaluate()
             self.history["epoch"].append(epoch)
-            self.history[self.name].append(self.evaluate().score)
-        if logs is not None and self.history[self.name]:
-            logs[self.name] = self.history[self.name][-1]
+            for key in self._keys:
+                self.history[key].append(self.last_scores[key].score)
+        if logs is not None and self.history["epoch"]:
+            for key in self._keys:
+                logs[key] = self.history[key][-1]
 
     def get_state(self):
         """The callback's training state as JSON-ready data: its `history`."""
@@ -200,11 +260,13 @@ class BleuCallback(keras.callbacks.Callback):
     def set_state(self, state, initial_epoch=None):
         """Restores a `get_state()`, keeping the evaluations before `initial_epoch`
         (all with `None`): a resumed run evaluates the later epochs again."""
-        epochs, scores = state["history"]["epoch"], state["history"][self.name]
+        history = state["history"]
         kept = [
-            i for i, epoch in enumerate(epochs) if initial_epoch is None or epoch < initial_epoch
+            i
+            for i, epoch in enumerate(history["epoch"])
+            if initial_epoch is None or epoch < initial_epoch
         ]
-        self.history = {"epoch": [epochs[i] for i in kept], self.name: [scores[i] for i in kept]}
+        self.history = {key: [history[key][i] for i in kept] for key in ("epoch", *self._keys)}
 
     def evaluate(self):
         """Generates for the (first `max_samples`) sources and scores the outputs.
@@ -212,7 +274,8 @@ class BleuCallback(keras.callbacks.Callback):
         `on_epoch_end` calls it; it can also be called directly once a model is set.
 
         Returns:
-            The `keras_seq.metrics.BleuScore`, also kept in `last_score`.
+            The score of the first of `metrics` (a `keras_seq.metrics.BleuScore` or
+            `ChrfScore`), also kept in `last_score`; all of them are in `last_scores`.
 
         References:
             - [Papineni et al., 2002](https://aclanthology.org/P02-1040/)
@@ -229,17 +292,23 @@ class BleuCallback(keras.callbacks.Callback):
             batch = sources[start : start + self.batch_size]
             hypotheses.extend(self.translate(batch))
             progbar.update(start + len(batch))
-        score = corpus_bleu(hypotheses, references, **self.bleu_kwargs)
-        self.last_score = score
+        for metric, key in zip(self.metrics, self._keys, strict=True):
+            if metric == "bleu":
+                score = corpus_bleu(hypotheses, references, **self.bleu_kwargs)
+            else:
+                score = corpus_chrf(hypotheses, references, **self.chrf_options)
+            self.last_scores[key] = score
+            if self.verbose:
+                print(f"{key}: {score}")
+        self.last_score = self.last_scores[self._keys[0]]
         if self.verbose:
-            print(f"{self.name}: {score}")
             for source, hypothesis, reference in list(
                 zip(sources, hypotheses, references, strict=True)
             )[: self.num_examples]:
                 if not isinstance(reference, str):
                     reference = " | ".join(reference)
                 print(f"  source:    {source}\n  output:    {hypothesis}\n  reference: {reference}")
-        return score
+        return self.last_score
 
     def translate(self, sources):
         """The model's output for each source string (the best one for an n-best

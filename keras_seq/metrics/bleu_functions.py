@@ -3,6 +3,7 @@
 from collections import Counter
 
 from keras_seq.checks import check_bool, check_choice, check_positive_int
+from keras_seq.metrics._inputs import column_sums, corpus_lists, short_repr, text_segments
 from keras_seq.metrics._scoring import bleu_from_statistics, check_smoothing
 from keras_seq.metrics._tokenizers import TOKENIZERS
 from keras_seq.version import __version__
@@ -123,37 +124,64 @@ def corpus_bleu(
         - [Chen and Cherry, 2014, A Systematic Comparison of Smoothing Techniques for
           Sentence-Level BLEU](https://aclanthology.org/W14-3346/)
     """
+    rows, score = bleu_statistics(
+        hypotheses,
+        references,
+        max_order=max_order,
+        smooth=smooth,
+        smooth_value=smooth_value,
+        tokenize=tokenize,
+        lowercase=lowercase,
+        effective_order=effective_order,
+    )
+    return score(column_sums(rows))
+
+
+def bleu_statistics(
+    hypotheses,
+    references,
+    *,
+    max_order=4,
+    smooth="exp",
+    smooth_value=None,
+    tokenize="13a",
+    lowercase=False,
+    effective_order=False,
+):
+    """Checks `corpus_bleu`'s arguments and returns per-hypothesis statistics.
+
+    Returns `(rows, score)`: `rows[i]` is `[hyp_len, ref_len, *counts, *totals]` of
+    hypothesis `i`, and `score(sums)` turns column sums of any rows (for example a
+    bootstrap resample) into a `BleuScore` with the corpus's signature.
+    """
     check_positive_int("max_order", max_order)
     smooth_value = check_smoothing(smooth, smooth_value)
     check_choice("tokenize", tokenize, sorted(TOKENIZERS))
     check_bool("lowercase", lowercase)
     check_bool("effective_order", effective_order)
-    hypotheses = _as_list(hypotheses, "hypotheses")
-    references = _as_list(references, "references")
-    if not hypotheses:
-        raise ValueError("`hypotheses` must not be empty. Received: hypotheses=[]")
-    if len(hypotheses) != len(references):
-        raise ValueError(
-            "`hypotheses` and `references` must have one entry per hypothesis. "
-            f"Received: {len(hypotheses)} hypotheses and {len(references)} references"
-        )
+    hypotheses, references = corpus_lists(hypotheses, references)
 
     if isinstance(hypotheses[0], str):
-        tokenized = _text_segments(hypotheses, references, TOKENIZERS[tokenize], lowercase)
+        tokenizer = TOKENIZERS[tokenize]
+        tokenized = text_segments(
+            hypotheses,
+            references,
+            lambda line: tokenizer((line.lower() if lowercase else line).rstrip()),
+        )
         tokenizer_name = tokenize
     else:
         tokenized = _token_segments(hypotheses, references, lowercase)
         tokenizer_name = "none"
 
-    counts = [0] * max_order
-    totals = [0] * max_order
-    hyp_len = ref_len = 0
+    rows = []
     num_refs = set()
     for hyp_tokens, ref_token_lists in tokenized:
         num_refs.add(len(ref_token_lists))
-        hyp_len += len(hyp_tokens)
-        ref_len += _closest_length(len(hyp_tokens), ref_token_lists)
+        counts = [0] * max_order
+        totals = [0] * max_order
         _add_segment_statistics(hyp_tokens, ref_token_lists, max_order, counts, totals)
+        ref_len = _closest_length(len(hyp_tokens), ref_token_lists)
+        rows.append([len(hyp_tokens), ref_len, *counts, *totals])
 
     nrefs = num_refs.pop() if len(num_refs) == 1 else "var"
     smooth_name = smooth if smooth_value is None else f"{smooth}[{smooth_value:.2f}]"
@@ -162,16 +190,20 @@ def corpus_bleu(
         f"eff:{'yes' if effective_order else 'no'}|tok:{tokenizer_name}|"
         f"smooth:{smooth_name}|version:{__version__}"
     )
-    return bleu_from_statistics(
-        counts,
-        totals,
-        hyp_len,
-        ref_len,
-        smooth=smooth,
-        smooth_value=smooth_value,
-        effective_order=effective_order,
-        signature=signature,
-    )
+
+    def score(sums):
+        return bleu_from_statistics(
+            [int(x) for x in sums[2 : 2 + max_order]],
+            [int(x) for x in sums[2 + max_order :]],
+            int(sums[0]),
+            int(sums[1]),
+            smooth=smooth,
+            smooth_value=smooth_value,
+            effective_order=effective_order,
+            signature=signature,
+        )
+
+    return rows, score
 
 
 def sentence_bleu(
@@ -229,12 +261,12 @@ def sentence_bleu(
     if isinstance(hypothesis, (list, tuple)) and not all(isinstance(t, str) for t in hypothesis):
         raise TypeError(
             "`hypothesis` must be a string or a list of str tokens. "
-            f"Received: hypothesis={_short_repr(hypothesis)}"
+            f"Received: hypothesis={short_repr(hypothesis)}"
         )
     if not isinstance(hypothesis, (str, list, tuple)):
         raise TypeError(
             "`hypothesis` must be a string or a list of str tokens. "
-            f"Received: hypothesis={_short_repr(hypothesis)}"
+            f"Received: hypothesis={short_repr(hypothesis)}"
         )
     return corpus_bleu(
         [hypothesis],
@@ -246,63 +278,6 @@ def sentence_bleu(
         lowercase=lowercase,
         effective_order=effective_order,
     )
-
-
-def _short_repr(value, limit=80):
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _as_list(value, name):
-    if isinstance(value, (str, bytes)):
-        raise TypeError(
-            f"`{name}` must be a list with one entry per hypothesis, not a single "
-            f"{type(value).__name__}. Received: {name}={_short_repr(value)}"
-        )
-    try:
-        return list(value)
-    except TypeError:
-        raise TypeError(
-            f"`{name}` must be a list with one entry per hypothesis. "
-            f"Received: {name}={_short_repr(value)}"
-        ) from None
-
-
-def _text_segments(hypotheses, references, tokenizer, lowercase):
-    """Yields (hypothesis tokens, list of reference token lists) for string input."""
-    cache = {}
-
-    def tokens(line):
-        result = cache.get(line)
-        if result is None:
-            result = cache[line] = tokenizer((line.lower() if lowercase else line).rstrip())
-        return result
-
-    for i, (hypothesis, refs) in enumerate(zip(hypotheses, references, strict=True)):
-        if not isinstance(hypothesis, str):
-            raise TypeError(
-                "`hypotheses` must all be strings (or all token lists). "
-                f"Received: hypotheses[{i}]={_short_repr(hypothesis)}"
-            )
-        if isinstance(refs, str):
-            yield tokens(hypothesis), [tokens(refs)]
-            continue
-        if not isinstance(refs, (list, tuple)):
-            raise TypeError(
-                "Each `references[i]` must be a string or a list of strings. "
-                f"Received: references[{i}]={_short_repr(refs)}"
-            )
-        if not refs:
-            raise ValueError(
-                f"Each hypothesis needs at least one reference. Received: references[{i}]=[]"
-            )
-        for ref in refs:
-            if not isinstance(ref, str):
-                raise TypeError(
-                    "Each `references[i]` must be a string or a list of strings. "
-                    f"Received: references[{i}]={_short_repr(refs)}"
-                )
-        yield tokens(hypothesis), [tokens(ref) for ref in refs]
 
 
 def _is_token_list(value):
@@ -319,12 +294,12 @@ def _token_segments(hypotheses, references, lowercase):
         if not _is_token_list(hypothesis):
             raise TypeError(
                 "`hypotheses` must all be token lists (lists of str) or all strings. "
-                f"Received: hypotheses[{i}]={_short_repr(hypothesis)}"
+                f"Received: hypotheses[{i}]={short_repr(hypothesis)}"
             )
         if not isinstance(refs, (list, tuple)):
             raise TypeError(
                 "For token-list hypotheses each `references[i]` must be a token list or "
-                f"a list of token lists. Received: references[{i}]={_short_repr(refs)}"
+                f"a list of token lists. Received: references[{i}]={short_repr(refs)}"
             )
         if not refs:
             raise ValueError(
@@ -338,7 +313,7 @@ def _token_segments(hypotheses, references, lowercase):
         else:
             raise TypeError(
                 "For token-list hypotheses each `references[i]` must be a token list or "
-                f"a list of token lists. Received: references[{i}]={_short_repr(refs)}"
+                f"a list of token lists. Received: references[{i}]={short_repr(refs)}"
             )
 
 

@@ -55,6 +55,11 @@ class BleuScore:
     ref_len: int
     signature: str = ""
 
+    @property
+    def name(self):
+        """`"BLEU"`, as sacrebleu names it."""
+        return "BLEU"
+
     def __str__(self):
         name = f"BLEU|{self.signature}" if self.signature else "BLEU"
         precisions = "/".join(f"{p:.1f}" for p in self.precisions)

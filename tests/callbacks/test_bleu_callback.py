@@ -20,7 +20,7 @@ import tensorflow as tf
 
 import keras_seq as ks
 from keras_seq.callbacks import BleuCallback
-from keras_seq.metrics import corpus_bleu
+from keras_seq.metrics import corpus_bleu, corpus_chrf
 
 SOURCES = [
     "le chat dort sur le tapis",
@@ -104,14 +104,14 @@ def fit(model, callbacks, epochs):
     return model.fit(x, y, batch_size=4, epochs=epochs, callbacks=callbacks, verbose=0)
 
 
-def expected_scores(schedule):
+def expected_scores(schedule, score=corpus_bleu, **options):
     scores = []
     for wrong in schedule:
         hypotheses = []
         for reference in REFERENCES:
             words = reference.split()
             hypotheses.append(" ".join(["the"] * min(wrong, len(words)) + words[wrong:]))
-        scores.append(corpus_bleu(hypotheses, REFERENCES).score)
+        scores.append(score(hypotheses, REFERENCES, **options).score)
     return scores
 
 
@@ -124,6 +124,49 @@ def test_val_bleu_goes_to_history_every_epoch():
     assert history.history["val_bleu"] == pytest.approx(expected, abs=1e-9)
     assert callback.last_score.score == pytest.approx(expected[-1])
     assert callback.calls == [5, 5, 5]
+
+
+def test_val_chrf_beside_val_bleu_with_its_options(capsys):
+    schedule = [4, 2, 0]
+    model, callback = make(
+        schedule, metrics=("bleu", "chrf"), chrf_options={"word_order": 2}, verbose=2
+    )
+    history = fit(model, [callback], epochs=3)
+    chrf = expected_scores(schedule, corpus_chrf, word_order=2)
+    assert chrf[0] < chrf[1] < chrf[2] == 100.0
+    assert history.history["val_chrf"] == pytest.approx(chrf, abs=1e-9)
+    assert history.history["val_bleu"] == pytest.approx(expected_scores(schedule), abs=1e-9)
+    assert callback.last_score is callback.last_scores["val_bleu"]
+    assert callback.last_scores["val_chrf"].name == "chrF2++"
+    assert callback.calls == [5, 5, 5]  # one translation for both metrics
+    assert "val_chrf: chrF2++|nrefs:1|" in capsys.readouterr().out
+    state = callback.get_state()
+    assert state["history"]["val_chrf"] == history.history["val_chrf"]
+    callback.set_state(state, initial_epoch=2)
+    assert callback.history == {
+        "epoch": [0, 1],
+        "val_bleu": history.history["val_bleu"][:2],
+        "val_chrf": history.history["val_chrf"][:2],
+    }
+
+
+def test_chrf_alone_drives_model_checkpoint(tmp_path):
+    schedule = [3, 5, 1]  # chrF: first, worse, better
+    model, callback = make(schedule, metrics=("chrf",), chrf_name="chrf")
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        os.path.join(tmp_path, "best-{epoch:02d}.weights.h5"),
+        monitor="chrf",
+        mode="max",
+        save_best_only=True,
+        save_weights_only=True,
+    )
+    history = fit(model, [callback, checkpoint], epochs=3)
+    expected = expected_scores(schedule, corpus_chrf)
+    assert expected[1] < expected[0] < expected[2]
+    assert history.history["chrf"] == pytest.approx(expected, abs=1e-9)
+    assert "val_bleu" not in history.history
+    assert callback.best == pytest.approx(expected[2])
+    assert sorted(os.listdir(tmp_path)) == ["best-01.weights.h5", "best-03.weights.h5"]
 
 
 def test_model_checkpoint_saves_only_on_improvement_with_every_n_epochs(tmp_path):
@@ -226,6 +269,13 @@ def test_bleu_options_are_passed_to_corpus_bleu():
         ({"source_tokenizer": object()}, TypeError, "source_tokenizer="),
         ({"target_tokenizer": "words"}, TypeError, "target_tokenizer='words'"),
         ({"num_examples": 1.0}, TypeError, "num_examples=1.0"),
+        ({"metrics": "chrf"}, TypeError, "metrics='chrf'"),
+        ({"metrics": ("bleu", "rouge")}, ValueError, "metrics='rouge'"),
+        ({"metrics": ()}, ValueError, "metrics=()"),
+        ({"chrf_options": {"char_order": 0}}, ValueError, "char_order=0"),
+        ({"chrf_options": {"order": 2}}, TypeError, "order"),
+        ({"chrf_options": [2]}, TypeError, "chrf_options=[2]"),
+        ({"chrf_name": "val_bleu"}, ValueError, "must differ"),
     ],
 )
 def test_bad_arguments(kwargs, error, words):
