@@ -7,6 +7,7 @@ imports `keras_seq.layers` or `keras_seq.models`: a decoder is anything that fol
 the step protocol of `keras_seq.decoding.step_contract`.
 """
 
+from keras_seq.decoding import rescore
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.decoding_layer import DecodingLayer
 from keras_seq.decoding.greedy import greedy_search
@@ -33,6 +34,7 @@ __all__ = [
     "deserialize",
     "get",
     "greedy_search",
+    "rescore",
     "sample",
     "serialize",
 ]
