@@ -7,10 +7,10 @@ imports `keras_seq.layers` or `keras_seq.models`: a decoder is anything that fol
 the step protocol of `keras_seq.decoding.step_contract`.
 """
 
-from keras_seq.decoding import rescore
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.decoding_layer import DecodingLayer
 from keras_seq.decoding.greedy import greedy_search
+from keras_seq.decoding.rescoring import rescore
 from keras_seq.decoding.sampling import sample
 from keras_seq.decoding.strategies import (
     BeamSearch,

@@ -403,7 +403,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         are ignored. These are the scores `generate(..., return_scores=True)` reports
         for the same outputs, for strategies that do not reshape the distribution
         (`min_length` and a sampling `temperature` do). Use it to rescore an n-best
-        list (see `keras_seq.decoding.rescore.rescore`).
+        list (see `keras_seq.decoding.rescore`).
 
         Args:
             inputs: the model's inputs (source ids for `Seq2Seq`, labels or vectors
@@ -437,7 +437,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
             logits = self((inputs, decoder_inputs), training=False)
             return ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
 
-        return decoding_lib.rescore.score_sequences(
+        return decoding_lib.rescoring.score_sequences(
             log_probs,
             inputs,
             target_ids,

@@ -96,3 +96,56 @@ def test_one_to_many_scores_match_its_greedy_search():
 def test_bad_input_is_named(translator, source, targets, kwargs, error, words):
     with pytest.raises(error, match=words):
         translator.score(source, np.asarray(targets), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def text_model():
+    from keras_seq.data import WordTokenizer
+
+    source, target = WordTokenizer(), WordTokenizer()
+    source.adapt(["one two three", "three two one"])
+    target.adapt(["un deux trois", "trois deux un"])
+    model = Seq2Seq(
+        RNNEncoder(source.vocabulary_size, 8, 12),
+        RNNDecoder(target.vocabulary_size, 8, 12, attention="bahdanau"),
+    )
+    return model, source, target
+
+
+@pytest.mark.tensorflow_only
+def test_rescore_sorts_each_n_best_list_by_the_model_score(text_model):
+    from keras_seq.decoding import rescore
+
+    model, source, target = text_model
+    sources = ["one two", "three", "two one"]
+    candidates = [["un deux", "deux", "un un un", "trois"], [], ["deux un", "un"]]
+    ranked = rescore(model, source, target, sources, candidates, length_penalty=0.5)
+    assert ranked[1] == []
+    for text, n_best, results in zip(sources, candidates, ranked):
+        if not n_best:
+            continue
+        expected = model.score(
+            np.repeat(ops.convert_to_numpy(source.encode([text])), len(n_best), axis=0),
+            ops.convert_to_numpy(target.encode(n_best)),
+            length_penalty=0.5,
+        )
+        order = np.argsort(-expected, kind="stable")
+        assert [text for text, _ in results] == [n_best[i] for i in order]
+        np.testing.assert_allclose([score for _, score in results], expected[order], atol=1e-6)
+
+
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize(
+    "sources, candidates, error, words",
+    [
+        (["one"], [["un"], ["deux"]], ValueError, "same length"),
+        (["one"], ["un deux"], TypeError, "candidates\\[0\\]"),
+        (["one"], [["un", 3]], TypeError, "list of lists of str"),
+    ],
+)
+def test_rescore_names_bad_candidates(text_model, sources, candidates, error, words):
+    from keras_seq.decoding import rescore
+
+    model, source, target = text_model
+    with pytest.raises(error, match=words):
+        rescore(model, source, target, sources, candidates)

@@ -82,3 +82,82 @@ def score_sequences(
     if alpha > 0:
         scores = scores / ops.convert_to_numpy(scoring.length_penalty(mask.sum(axis=1), alpha))
     return scores
+
+
+def rescore(
+    model,
+    source_tokenizer,
+    target_tokenizer,
+    sources,
+    candidates,
+    length_penalty=0.0,
+    batch_size=32,
+):
+    """Reranks candidate outputs (an n-best list per source) by a model's score.
+
+    Each candidate is encoded with its end token and scored by `model.score` against
+    its source (teacher-forced log-probability, see `DecoderModel.score`), as
+    Sutskever et al. (2014) rescored the 1000-best lists of a phrase-based system.
+    An `Ensemble` scores too.
+
+    Args:
+        model: a `keras_seq.models.Seq2Seq` (or `OneToMany`, or
+            `keras_seq.decoding.Ensemble`): anything with `score(inputs, target_ids,
+            length_penalty, batch_size)` and an `end_id`.
+        source_tokenizer: `keras_seq.data` tokenizer of the sources, or None when
+            `sources` are the model's own inputs (labels or vectors of a `OneToMany`).
+        target_tokenizer: `keras_seq.data` tokenizer of the candidates.
+        sources: list of str (or an array of model inputs), one per n-best list.
+        candidates: list of lists of str: `candidates[i]` are the outputs proposed for
+            `sources[i]` (any number, possibly none).
+        length_penalty: float. GNMT `alpha`, as in `DecoderModel.score`. Defaults to
+            `0.0`.
+        batch_size: int. Rows per forward pass. Defaults to `32`.
+
+    Returns:
+        A list with one list per source of `(candidate, score)` pairs, best first
+        (ties keep their given order).
+
+    Example:
+    >>> import keras_seq as ks
+    >>> src, tgt = ks.data.WordTokenizer(), ks.data.WordTokenizer()
+    >>> src.adapt(["one two", "two one"]); tgt.adapt(["un deux", "deux un"])
+    >>> model = ks.models.Seq2Seq(ks.layers.RNNEncoder(src.vocabulary_size, 8, 16),
+    ...                           ks.layers.RNNDecoder(tgt.vocabulary_size, 8, 16))
+    >>> ranked = ks.decoding.rescore(model, src, tgt, ["one two"],
+    ...                              [["deux un", "un deux", "un"]])
+    >>> sorted(text for text, _ in ranked[0])
+    ['deux un', 'un', 'un deux']
+    >>> ranked[0][0][1] >= ranked[0][-1][1]
+    True
+    """
+    if len(sources) != len(candidates):
+        raise ValueError(
+            "`sources` and `candidates` must have the same length (one n-best list per "
+            f"source). Received: {len(sources)} sources and {len(candidates)} lists"
+        )
+    for index, texts in enumerate(candidates):
+        if isinstance(texts, str) or not all(isinstance(text, str) for text in texts):
+            raise TypeError(
+                "`candidates` must be a list of lists of str (an n-best list per source). "
+                f"Received: candidates[{index}]={texts!r:.80}"
+            )
+    if target_tokenizer.end_id != model.end_id:
+        raise ValueError(
+            f"`target_tokenizer` ends texts with id {target_tokenizer.end_id} but the model "
+            f"with id {model.end_id}. Received: target_tokenizer={target_tokenizer!r}"
+        )
+    counts = [len(texts) for texts in candidates]
+    flat = [text for texts in candidates for text in texts]
+    if not flat:
+        return [[] for _ in candidates]
+    inputs = source_tokenizer.encode(list(sources)) if source_tokenizer is not None else sources
+    inputs = np.repeat(ops.convert_to_numpy(inputs), counts, axis=0)
+    target_ids = ops.convert_to_numpy(target_tokenizer.encode(flat))
+    scores = model.score(inputs, target_ids, length_penalty=length_penalty, batch_size=batch_size)
+    ranked, begin = [], 0
+    for count in counts:
+        pairs = list(zip(flat[begin : begin + count], scores[begin : begin + count].tolist()))
+        ranked.append(sorted(pairs, key=lambda pair: -pair[1]))
+        begin += count
+    return ranked
