@@ -9,6 +9,7 @@ the step protocol of `keras_seq.decoding.step_contract`.
 
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.decoding_layer import DecodingLayer
+from keras_seq.decoding.ensemble import Ensemble
 from keras_seq.decoding.greedy import greedy_search
 from keras_seq.decoding.rescoring import rescore
 from keras_seq.decoding.sampling import sample
@@ -28,6 +29,7 @@ __all__ = [
     "DecodingLayer",
     "DecodingResult",
     "DecodingStrategy",
+    "Ensemble",
     "GreedySearch",
     "Sampling",
     "beam_search",
