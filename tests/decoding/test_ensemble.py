@@ -126,6 +126,19 @@ def test_an_ensemble_of_one_is_the_model(members):
         np.testing.assert_allclose(scores, expected_scores, atol=1e-5)
 
 
+@pytest.mark.tensorflow_only
+def test_xla_decodes_an_ensemble_as_eager_graph_does(members):
+    import tensorflow as tf
+
+    ensemble = Ensemble(members)
+    layer = ensemble.decoding_layer(BeamSearch(beam_width=2))
+    compiled = tf.function(lambda source: ensemble.decode(source, layer), jit_compile=True)
+    result = compiled(tf.constant(SOURCE))
+    ids, scores = ensemble.generate(SOURCE, BeamSearch(beam_width=2), return_scores=True)
+    np.testing.assert_array_equal(result.ids[:, 0].numpy(), ids)
+    np.testing.assert_allclose(result.scores[:, 0].numpy(), scores, atol=1e-5)
+
+
 def test_sampling_draws_from_the_ensemble(members):
     ensemble = Ensemble(members, decoding=Sampling(seed=4))
     ids, scores = ensemble.generate(np.repeat(SOURCE, 4, axis=0), return_scores=True)
