@@ -193,8 +193,13 @@ def test_an_exported_ensemble_serves_strings_in_a_fresh_process(tmp_path):
     texts = ["one two", "three", "zzz"]
     strategy = GreedySearch()  # the cheapest trace; beam search in a graph: the XLA test
     expected, scores = ks.TextGenerator(ensemble, target, source, decoding=strategy)(texts)
-    ids, generated_scores = ensemble.generate(source.encode(texts), strategy, return_scores=True)
+    _, generated_scores = ensemble.generate(source.encode(texts), strategy, return_scores=True)
     np.testing.assert_allclose(scores, generated_scores, atol=1e-5)
+    ranked = ks.decoding.rescore(ensemble, source, target, texts[:1], [["un deux", "trois"]])
+    candidate_ids = ops.convert_to_numpy(target.encode(["un deux", "trois"]))
+    source_ids = np.repeat(ops.convert_to_numpy(source.encode(texts[:1])), 2, axis=0)
+    by_score = ensemble.score(source_ids, candidate_ids)
+    assert sorted(score for _, score in ranked[0]) == pytest.approx(sorted(by_score), abs=1e-6)
     path = export_text_model(ensemble, tmp_path / "ensemble", source, target, decoding=strategy)
     result = subprocess.run(
         [sys.executable, "-c", SERVE, path, json.dumps(texts)],
