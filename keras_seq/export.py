@@ -11,7 +11,7 @@ try:
 except ImportError as error:
     raise _tf.missing_tensorflow("keras_seq.export (SavedModel export)") from error
 
-from keras_seq.decoding import Sampling
+from keras_seq.decoding import Ensemble, Sampling
 from keras_seq.models.many_to_many import ManyToMany
 from keras_seq.models.many_to_one import ManyToOne
 from keras_seq.models.seq2seq import Seq2Seq
@@ -143,7 +143,8 @@ def export_text_model(
     export never leaves a half-written model.
 
     Args:
-        model: `keras_seq.models.Seq2Seq`, `ManyToOne` or `ManyToMany` on token ids.
+        model: `keras_seq.models.Seq2Seq` (or a `keras_seq.decoding.Ensemble` of
+            them), `ManyToOne` or `ManyToMany` on token ids.
         path: str or path-like. Destination folder.
         source_tokenizer: `keras_seq.data` tokenizer of the inputs.
         target_tokenizer: `keras_seq.data` tokenizer of the outputs (Seq2Seq only).
@@ -175,7 +176,9 @@ def export_text_model(
     ['outputs', 'scores']
     """
     archive = keras.export.ExportArchive()
-    if isinstance(model, Seq2Seq):
+    if isinstance(model, Seq2Seq) or (
+        isinstance(model, Ensemble) and all(isinstance(m, Seq2Seq) for m in model.members)
+    ):
         generator = TextGenerator(model, target_tokenizer, source_tokenizer, decoding, max_length)
         if isinstance(generator.layer.strategy, Sampling):
             raise ValueError(

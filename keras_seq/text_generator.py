@@ -14,6 +14,7 @@ except ImportError as error:
 
 from keras_seq import checks
 from keras_seq.data import _text
+from keras_seq.decoding.ensemble import Ensemble
 from keras_seq.models.decoder_model import DecoderModel
 
 
@@ -29,7 +30,8 @@ class TextGenerator:
     per generator and returns Python strings and NumPy scores.
 
     Args:
-        model: `keras_seq.models.Seq2Seq` or `OneToMany`.
+        model: `keras_seq.models.Seq2Seq` or `OneToMany`, or a
+            `keras_seq.decoding.Ensemble` of them.
         target_tokenizer: `keras_seq.data` tokenizer of the outputs.
         source_tokenizer: `keras_seq.data` tokenizer of the inputs; required for a
             model that reads token ids (`Seq2Seq`), None for `OneToMany`.
@@ -52,10 +54,10 @@ class TextGenerator:
     def __init__(
         self, model, target_tokenizer, source_tokenizer=None, decoding=None, max_length=None
     ):
-        if not isinstance(model, DecoderModel):
+        if not isinstance(model, (DecoderModel, Ensemble)):
             raise TypeError(
-                "Argument `model` must be a keras_seq Seq2Seq or OneToMany. "
-                f"Received: model={model!r}"
+                "Argument `model` must be a keras_seq Seq2Seq or OneToMany, or a "
+                f"keras_seq.decoding.Ensemble of them. Received: model={model!r}"
             )
         reads_tokens = len(model.inputs_shape) == 2 and "int" in model.inputs_dtype
         if not reads_tokens and source_tokenizer is not None:
@@ -63,9 +65,10 @@ class TextGenerator:
                 f"{type(model).__name__} takes labels or vectors, not text: pass "
                 f"source_tokenizer=None. Received: source_tokenizer={source_tokenizer!r}"
             )
-        if reads_tokens:
-            check_tokenizer("source_tokenizer", source_tokenizer, model.encoder.vocab_size)
-        check_tokenizer("target_tokenizer", target_tokenizer, model.decoder.vocab_size)
+        for member in model.members if isinstance(model, Ensemble) else [model]:
+            if reads_tokens:
+                check_tokenizer("source_tokenizer", source_tokenizer, member.encoder.vocab_size)
+            check_tokenizer("target_tokenizer", target_tokenizer, member.decoder.vocab_size)
         if not model.built:  # variables must exist before the decoding loop is traced
             model.build()
         self.model = model

@@ -69,6 +69,21 @@ def test_translation_quick_beats_an_untrained_model(tmp_path, monkeypatch):
     assert (tmp_path / "best.keras").is_file() and (tmp_path / "attention.png").is_file()
 
 
+def test_translation_ensemble_quick_run(tmp_path, monkeypatch):
+    """`--ensemble 2 --quick`: two 64-unit models, 2 epochs on ~1,800 short pairs (~40 s
+    on 2 idle cores, most of it tracing). Too little training for BLEU above 0, so the
+    check is the property every ensemble must have: its reference log-likelihood is at
+    least the mean of its members' (the averaged log-probability of each token is at
+    least the members' mean), so its perplexity is at most their geometric mean."""
+    monkeypatch.setenv("KERAS_SEQ_DATA", str(data_dir()))
+    results = load("translation").main(["--ensemble", "2", "--quick", "--output", str(tmp_path)])
+    first, second, ensemble = results.values()
+    for row in (first, second, ensemble):
+        assert set(row) == {"greedy", "beam 4", "perplexity"}
+        assert 1.0 < row["perplexity"] < 5000.0
+    assert ensemble["perplexity"] <= np.sqrt(first["perplexity"] * second["perplexity"]) + 1e-3
+
+
 def test_paper_replication_quick_shows_the_reversal_effect(tmp_path, monkeypatch):
     """Quick run (20,000 pairs cut to <= 5 tokens, 3 epochs, 64 units, four models; ~3 min).
     Measured test perplexity: forward 105.3, reversed 92.7 (2 layers); an untrained

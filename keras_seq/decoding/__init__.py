@@ -9,7 +9,9 @@ the step protocol of `keras_seq.decoding.step_contract`.
 
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.decoding_layer import DecodingLayer
+from keras_seq.decoding.ensemble import Ensemble
 from keras_seq.decoding.greedy import greedy_search
+from keras_seq.decoding.rescoring import rescore
 from keras_seq.decoding.sampling import sample
 from keras_seq.decoding.strategies import (
     BeamSearch,
@@ -27,12 +29,14 @@ __all__ = [
     "DecodingLayer",
     "DecodingResult",
     "DecodingStrategy",
+    "Ensemble",
     "GreedySearch",
     "Sampling",
     "beam_search",
     "deserialize",
     "get",
     "greedy_search",
+    "rescore",
     "sample",
     "serialize",
 ]

@@ -393,6 +393,61 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         ids = ops.convert_to_numpy(result.ids)
         return (ids, ops.convert_to_numpy(result.scores)) if return_scores else ids
 
+    def score(self, inputs, target_ids, length_penalty=0.0, batch_size=32):
+        """Log-probabilities of given targets: teacher-forced sequence scores.
+
+        Each target is read by the decoder as in training (`start + target`), and its
+        score is the sum of the log-softmax probabilities of its tokens, up to and
+        including its first end token (or up to its padding when it has none, as for
+        a hypothesis cut at `max_length`); padding and anything after the end token
+        are ignored. These are the scores `generate(..., return_scores=True)` reports
+        for the same outputs, for strategies that do not reshape the distribution
+        (`min_length` and a sampling `temperature` do). Use it to rescore an n-best
+        list (see `keras_seq.decoding.rescore`).
+
+        Args:
+            inputs: the model's inputs (source ids for `Seq2Seq`, labels or vectors
+                for `OneToMany`), one row per target.
+            target_ids: int array `(batch_size, length)`, right-padded with 0: what
+                `generate` returns, or targets encoded with their end token
+                (`tokenizer.encode(texts)`).
+            length_penalty: float. `alpha` of the GNMT length penalty: scores are
+                divided by `((5 + length) / 6) ** alpha`, `length` counting the scored
+                tokens, end included, as `BeamSearch(length_penalty=alpha)` does.
+                Defaults to `0.0` (no penalty).
+            batch_size: int. Rows per forward pass. Defaults to `32`.
+
+        Returns:
+            float32 NumPy array `(batch_size,)`.
+
+        Example:
+        >>> import numpy as np, keras_seq
+        >>> model = keras_seq.models.Seq2Seq(
+        ...     keras_seq.layers.RNNEncoder(20, 8, 16), keras_seq.layers.RNNDecoder(20, 8, 16),
+        ...     max_length=5)
+        >>> source = np.array([[5, 6, 2], [7, 2, 0]])
+        >>> ids, scores = model.generate(source, decoding="greedy", return_scores=True)
+        >>> bool(np.allclose(model.score(source, ids), scores, atol=1e-5))
+        True
+        """
+        inputs = self._checked(inputs)
+        self._ensure_built()
+
+        def log_probs(inputs, decoder_inputs):
+            logits = self((inputs, decoder_inputs), training=False)
+            return ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+
+        return decoding_lib.rescoring.score_sequences(
+            log_probs,
+            inputs,
+            target_ids,
+            start_id=self.start_id,
+            end_id=self.end_id,
+            vocab_size=self.decoder.vocab_size,
+            length_penalty=length_penalty,
+            batch_size=batch_size,
+        )
+
     def _checked(self, inputs):
         inputs = ops.convert_to_tensor(inputs)
         checks.check_nonempty_batch("inputs", inputs)
