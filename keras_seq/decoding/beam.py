@@ -3,6 +3,7 @@
 from keras import ops, tree
 
 from keras_seq.checks import check_beam_settings, check_decoding_ids, check_forbidden_ids
+from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import write_column
 from keras_seq.decoding.greedy import greedy_search
@@ -21,6 +22,7 @@ def beam_search(
     min_length=0,
     constants=None,
     forbidden_ids=(),
+    processors=(),
     return_lengths=False,
 ):
     """Decodes the `num_return` best sequences found by beam search.
@@ -69,6 +71,10 @@ def beam_search(
             token): their log-probability is set to -inf after the log-softmax, so the
             other tokens keep the model's own log-probabilities. Must not hold
             `end_id`. Defaults to `()`.
+        processors: list of `keras_seq.decoding` processors (`NoRepeatNGram`,
+            `RepetitionPenalty`, ...), run in order on each step's log-probabilities
+            after the masking above; the search and the scores see their output.
+            Defaults to `()`.
         return_lengths: bool. Also return the number of emitted tokens of each
             hypothesis (end token included; 0 for a missing one). Defaults to `False`.
 
@@ -116,6 +122,7 @@ def beam_search(
         beam_width, length_penalty, num_return
     )
     forbidden_ids = check_forbidden_ids(forbidden_ids, end_id)
+    processors = processors_lib.get_list(processors)
     if beam_width == 1:
         ids, scores, lengths = greedy_search(
             step_fn,
@@ -127,6 +134,7 @@ def beam_search(
             constants=constants,
             length_penalty=length_penalty,
             forbidden_ids=forbidden_ids,
+            processors=processors,
             return_lengths=True,
         )
         ids, scores, lengths = ids[:, None, :], scores[:, None], lengths[:, None]
@@ -143,6 +151,7 @@ def beam_search(
             num_return=num_return,
             min_length=min_length,
             forbidden_ids=forbidden_ids,
+            processors=processors,
         )
     return (ids, scores, lengths) if return_lengths else (ids, scores)
 
@@ -160,6 +169,7 @@ def _beam_search(
     num_return,
     min_length,
     forbidden_ids,
+    processors,
 ):
     k = beam_width
     state, constants, batch = step_contract.prepare_inputs(state, constants)
@@ -214,6 +224,9 @@ def _beam_search(
     # beam 0 is alive (the others have log-probability -inf).
     settings = {"end_id": end_id, "min_length": min_length, "forbidden_ids": forbidden_ids}
     first_log_probs = scoring.step_log_probs(logits, 0, **settings)
+    first_log_probs = processors_lib.apply(
+        processors, first_log_probs, ops.zeros((batch, max_length), "int32"), 0
+    )
     first_log_probs = ops.repeat(ops.expand_dims(first_log_probs, 1), k, axis=1)
     initial_log_probs = ops.convert_to_tensor([0.0] + [scoring.NEG_INF] * (k - 1), "float32")
     empty_seq = ops.zeros((batch, k, max_length), dtype="int32")
@@ -236,6 +249,9 @@ def _beam_search(
         if alpha > 0:
             best_alive = best_alive / scoring.length_penalty(max_length, alpha)
         can_improve = ops.greater(best_alive, v["finished_scores"][:, num_return - 1])
+        if not all(processor.lowers_only for processor in processors):
+            # A processor may raise later scores: only hypotheses that died are done.
+            can_improve = ops.greater(best_alive, scoring.NEG_INF)
         return ops.logical_and(ops.less(v["step"], max_length), ops.any(can_improve))
 
     def body(v):
@@ -244,6 +260,8 @@ def _beam_search(
         logits, new_state = step_contract.call_step(step_fn, flat_tokens, state, constants)
         new_state = tree.pack_sequence_as(state, tree.flatten(new_state))
         log_probs = scoring.step_log_probs(ops.convert_to_tensor(logits), step, **settings)
+        alive_ids = ops.reshape(v["alive_seq"], (batch * k, max_length))
+        log_probs = processors_lib.apply(processors, log_probs, alive_ids, step)
         log_probs = ops.reshape(log_probs, (batch, k, vocab_size))
         grown, parents = grow(v, step, log_probs)
         grown["state"] = reorder(new_state, parents)

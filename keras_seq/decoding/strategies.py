@@ -1,10 +1,12 @@
 """Decoding strategies: objects that carry their settings and decode a step function."""
 
+import json
 import typing
 
 import keras
 
 from keras_seq import checks
+from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.greedy import greedy_search
 from keras_seq.decoding.sampling import sample
@@ -33,7 +35,10 @@ class DecodingStrategy:
     `get_config`, and decodes any step function (see `keras_seq.decoding.step_contract`)
     when called. Subclasses name the decoding function they call in `_function` and
     list their settings in `_setting_names`: attributes named like the constructor's
-    arguments and like the function's keyword arguments, which receive them.
+    arguments and like the function's keyword arguments, which receive them. Every
+    strategy also takes `processors`, a list of `keras_seq.decoding` processors run on
+    each step's log-probabilities; the scores it returns are the sums of the
+    log-probabilities the processors leave (see `keras_seq.decoding.processors`).
     """
 
     #: Hypotheses returned per input.
@@ -62,7 +67,8 @@ class DecodingStrategy:
         ids, scores, lengths = self._function(
             step_fn,
             state,
-            **self.get_config(),
+            **{name: getattr(self, name) for name in self._setting_names},
+            processors=self.processors,
             start_id=start_id,
             end_id=end_id,
             max_length=max_length,
@@ -75,7 +81,9 @@ class DecodingStrategy:
         return DecodingResult(ids, scores, lengths)
 
     def get_config(self):
-        return {name: getattr(self, name) for name in self._setting_names}
+        config = {name: getattr(self, name) for name in self._setting_names}
+        config["processors"] = [processors_lib.serialize(p) for p in self.processors]
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -85,10 +93,13 @@ class DecodingStrategy:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
     def __hash__(self):
-        return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
+        return hash((type(self).__name__, json.dumps(self.get_config(), sort_keys=True)))
 
     def __repr__(self):
-        settings = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        settings = {name: getattr(self, name) for name in self._setting_names}
+        if self.processors:
+            settings["processors"] = list(self.processors)
+        settings = ", ".join(f"{key}={value!r}" for key, value in settings.items())
         return f"{type(self).__name__}({settings})"
 
 
@@ -99,6 +110,8 @@ class GreedySearch(DecodingStrategy):
     Args:
         min_length: int. The end token is forbidden before this many tokens.
             Defaults to `0`.
+        processors: list of `keras_seq.decoding` processors (or their serialized
+            dicts), run in order on each step's log-probabilities. Defaults to `()`.
 
     Example:
     >>> import keras, keras_seq
@@ -117,8 +130,9 @@ class GreedySearch(DecodingStrategy):
     _function = staticmethod(greedy_search)
     _setting_names = ("min_length",)
 
-    def __init__(self, min_length=0):
+    def __init__(self, min_length=0, processors=()):
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
+        self.processors = processors_lib.get_list(processors)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -133,6 +147,8 @@ class BeamSearch(DecodingStrategy):
             `[1, beam_width]`. Defaults to `1`.
         min_length: int. The end token is forbidden before this many tokens.
             Defaults to `0`.
+        processors: list of `keras_seq.decoding` processors (or their serialized
+            dicts), run in order on each step's log-probabilities. Defaults to `()`.
 
     Example:
     >>> import keras, keras_seq
@@ -152,11 +168,12 @@ class BeamSearch(DecodingStrategy):
     _function = staticmethod(beam_search)
     _setting_names = ("beam_width", "length_penalty", "num_return", "min_length")
 
-    def __init__(self, beam_width=4, length_penalty=0.0, num_return=1, min_length=0):
+    def __init__(self, beam_width=4, length_penalty=0.0, num_return=1, min_length=0, processors=()):
         self.beam_width, self.length_penalty, self.num_return = checks.check_beam_settings(
             beam_width, length_penalty, num_return
         )
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
+        self.processors = processors_lib.get_list(processors)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -173,6 +190,8 @@ class Sampling(DecodingStrategy):
             global seed generator at every call. Defaults to `None`.
         min_length: int. The end token is forbidden before this many tokens.
             Defaults to `0`.
+        processors: list of `keras_seq.decoding` processors (or their serialized
+            dicts), run in order on each step's log-probabilities. Defaults to `()`.
 
     Example:
     >>> import keras, keras_seq
@@ -190,12 +209,15 @@ class Sampling(DecodingStrategy):
     _function = staticmethod(sample)
     _setting_names = ("temperature", "top_k", "top_p", "seed", "min_length")
 
-    def __init__(self, temperature=1.0, top_k=None, top_p=None, seed=None, min_length=0):
+    def __init__(
+        self, temperature=1.0, top_k=None, top_p=None, seed=None, min_length=0, processors=()
+    ):
         self.temperature, self.top_k, self.top_p = checks.check_sampling_settings(
             temperature, top_k, top_p
         )
         self.seed = checks.check_int("seed", seed, allow_none=True)
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
+        self.processors = processors_lib.get_list(processors)
 
 
 ALIASES = {"greedy": GreedySearch, "beam": BeamSearch, "sample": Sampling}
