@@ -12,7 +12,12 @@ the step protocol of `keras_seq.decoding.step_contract`.
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.decoding_layer import DecodingLayer
 from keras_seq.decoding.greedy import greedy_search
-from keras_seq.decoding.processors import NoRepeatNGram, Processor, RepetitionPenalty
+from keras_seq.decoding.processors import (
+    NoRepeatNGram,
+    Processor,
+    RepetitionPenalty,
+    SuppressSequences,
+)
 from keras_seq.decoding.sampling import sample
 from keras_seq.decoding.strategies import (
     BeamSearch,
@@ -35,6 +40,7 @@ __all__ = [
     "Processor",
     "RepetitionPenalty",
     "Sampling",
+    "SuppressSequences",
     "beam_search",
     "deserialize",
     "get",

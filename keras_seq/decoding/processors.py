@@ -138,7 +138,53 @@ class RepetitionPenalty(Processor):
         return {"penalty": self.penalty}
 
 
-ALL = (NoRepeatNGram, RepetitionPenalty)
+@keras.saving.register_keras_serializable(package="keras_seq")
+class SuppressSequences(Processor):
+    """Forbids the token that would complete any of the given token sequences.
+
+    For a sequence `[a, b, c]`, `c` is forbidden right after the row emitted `a b`; a
+    one-token sequence `[c]` forbids `c` everywhere. Only the emitted tokens count (not
+    the start token). The work per step grows with the number of sequences.
+
+    Args:
+        sequences: list of non-empty lists of token ids.
+
+    Example:
+    >>> import keras, keras_seq
+    >>> suppress = keras_seq.decoding.SuppressSequences([[3, 4], [1]])
+    >>> ids = keras.ops.convert_to_tensor([[3, 0, 0], [4, 0, 0]])
+    >>> log_probs = keras.ops.zeros((2, 5))
+    >>> keras.ops.convert_to_numpy(suppress(log_probs, ids, 1)).tolist()
+    [[0.0, -inf, 0.0, 0.0, -inf], [0.0, -inf, 0.0, 0.0, 0.0]]
+    """
+
+    def __init__(self, sequences):
+        sequences = checks.check_list("sequences", sequences, expected="a list of token-id lists")
+        self.sequences = [
+            [
+                checks.check_int("sequences", token, minimum=0)
+                for token in checks.check_list("sequences", seq, expected="token-id lists")
+            ]
+            for seq in sequences
+        ]
+
+    def __call__(self, log_probs, ids, step):
+        vocabulary = ops.arange(ops.shape(log_probs)[-1], dtype="int32")
+        for *context, last in self.sequences:
+            banned = ops.equal(vocabulary, last)[None, :]
+            if context:
+                tail = last_tokens(ids, step, len(context))
+                follows = ops.all(ops.equal(tail, ops.convert_to_tensor(context, "int32")), axis=1)
+                follows = ops.logical_and(follows, ops.greater_equal(step, len(context)))
+                banned = ops.logical_and(banned, follows[:, None])
+            log_probs = ops.where(banned, scoring.NEG_INF, log_probs)
+        return log_probs
+
+    def get_config(self):
+        return {"sequences": [list(seq) for seq in self.sequences]}
+
+
+ALL = (NoRepeatNGram, RepetitionPenalty, SuppressSequences)
 
 
 def apply(processors, log_probs, ids, step):

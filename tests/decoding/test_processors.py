@@ -17,6 +17,7 @@ from keras_seq.decoding import (
     NoRepeatNGram,
     RepetitionPenalty,
     Sampling,
+    SuppressSequences,
     beam_search,
 )
 from tests.decoding.decoding_fakes import (
@@ -58,6 +59,22 @@ def ref_repetition(penalty):
     return adjust
 
 
+def ref_suppress(sequences):
+    def adjust(log_probs, emitted_tokens, step):
+        log_probs = log_probs.copy()
+        for sequence in sequences:
+            context = tuple(sequence[:-1])
+            if (
+                sequence[-1] < len(log_probs)
+                and len(emitted_tokens) >= len(context)
+                and (not context or tuple(emitted_tokens[-len(context) :]) == context)
+            ):
+                log_probs[sequence[-1]] = -np.inf
+        return log_probs
+
+    return adjust
+
+
 def chain(*adjusts):
     def adjust(log_probs, emitted_tokens, step):
         for one in adjusts:
@@ -72,6 +89,10 @@ PROCESSORS = {
     "ngram2": ([NoRepeatNGram(2)], ref_no_repeat(2)),
     "ngram3": ([NoRepeatNGram(3)], ref_no_repeat(3)),
     "repetition": ([RepetitionPenalty(1.7)], ref_repetition(1.7)),
+    "suppress": (
+        [SuppressSequences([[1, 1], [0, 2, 1], [2]])],
+        ref_suppress([[1, 1], [0, 2, 1], [2]]),
+    ),
     "both": (
         [RepetitionPenalty(1.3), NoRepeatNGram(2)],
         chain(ref_repetition(1.3), ref_no_repeat(2)),
@@ -198,6 +219,7 @@ def test_sampling_scores_are_the_processed_log_probabilities():
         GreedySearch(processors=[NoRepeatNGram(2)]),
         BeamSearch(3, num_return=2, processors=[RepetitionPenalty(1.5), NoRepeatNGram(3)]),
         Sampling(top_k=3, seed=1, processors=[RepetitionPenalty(2.0)]),
+        GreedySearch(processors=[SuppressSequences([[3], [1, 2, 3]])]),
     ],
     ids=repr,
 )
@@ -219,6 +241,9 @@ def test_strategies_with_processors_serialize(strategy):
         (lambda: NoRepeatNGram(0), "size"),
         (lambda: NoRepeatNGram("2"), "size"),
         (lambda: RepetitionPenalty(0.5), "penalty"),
+        (lambda: SuppressSequences([[1], []]), "sequences"),
+        (lambda: SuppressSequences([[1, -2]]), "sequences"),
+        (lambda: SuppressSequences(3), "sequences"),
         (lambda: BeamSearch(processors="ngram"), "processors"),
         (lambda: GreedySearch(processors=[{"class_name": "Nope"}]), "processors"),
     ],
