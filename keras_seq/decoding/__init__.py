@@ -13,6 +13,7 @@ from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.decoding_layer import DecodingLayer
 from keras_seq.decoding.greedy import greedy_search
 from keras_seq.decoding.processors import (
+    ForcedPrefix,
     NoRepeatNGram,
     Processor,
     RepetitionPenalty,
@@ -35,6 +36,7 @@ __all__ = [
     "DecodingLayer",
     "DecodingResult",
     "DecodingStrategy",
+    "ForcedPrefix",
     "GreedySearch",
     "NoRepeatNGram",
     "Processor",

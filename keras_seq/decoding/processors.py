@@ -184,7 +184,119 @@ class SuppressSequences(Processor):
         return {"sequences": [list(seq) for seq in self.sequences]}
 
 
-ALL = (NoRepeatNGram, RepetitionPenalty, SuppressSequences)
+@keras.saving.register_keras_serializable(package="keras_seq")
+class ForcedPrefix(Processor):
+    """Makes every output start with a given prefix (autocompletion), or leans toward it.
+
+    With `bias=None` the prefix is forced: while `step < len(prefix)` every token but
+    the prefix's is forbidden, so the outputs begin with the prefix and their scores
+    are the model's log-probabilities of the whole output, prefix included. With a
+    `bias`, the prefix token's log-probability is raised by `bias` instead, for as long
+    as the row has followed the prefix so far: a soft prefix the model may leave.
+
+    Args:
+        prefix: the token ids to start with. A list of ints (the same prefix for every
+            row), a list of lists (one prefix per batch element, of any lengths), or an
+            int array or tensor `(batch_size, prefix_length)` padded with -1. The
+            hypotheses of batch element `b` are rows `b * n` to `b * n + n - 1` when
+            the strategy runs `n` rows per element (beam search). Only the list forms
+            serialize.
+        bias: float > 0 or None. `None` forces the prefix. Defaults to `None`.
+
+    Example:
+    >>> import keras, keras_seq
+    >>> force = keras_seq.decoding.ForcedPrefix([[3, 4], [2]])
+    >>> ids = keras.ops.zeros((2, 4), "int32")
+    >>> keras.ops.convert_to_numpy(force(keras.ops.zeros((2, 5)), ids, 0)).tolist()
+    [[-inf, -inf, -inf, 0.0, -inf], [-inf, -inf, 0.0, -inf, -inf]]
+    """
+
+    def __init__(self, prefix, bias=None):
+        self.prefix, self.table, self.shared = _prefix_table(prefix)
+        self.bias = checks.check_float(
+            "bias",
+            bias,
+            low=0.0,
+            low_open=True,
+            expected="a number > 0 or None",
+            allow_none=True,
+        )
+        self.lowers_only = self.bias is None
+
+    def __call__(self, log_probs, ids, step):
+        length = ids.shape[1]
+        table = self.table[:, :length]
+        rows = ops.shape(log_probs)[0]
+        # Row r of b * n + k belongs to batch element r // n = r * batch // rows.
+        owner = ops.arange(rows, dtype="int32") * ops.shape(table)[0] // rows
+        table = ops.take(table, owner, axis=0)
+        column = ops.minimum(step, ops.shape(table)[1] - 1)
+        target = ops.take(table, ops.broadcast_to(column, (1,)), axis=1)  # (rows, 1)
+        target = ops.where(ops.less(step, ops.shape(table)[1]), target, -1)
+        is_target = ops.equal(ops.arange(ops.shape(log_probs)[-1], dtype="int32")[None], target)
+        active = ops.greater_equal(target, 0)
+        if self.bias is None:
+            return ops.where(
+                ops.logical_and(active, ops.logical_not(is_target)), scoring.NEG_INF, log_probs
+            )
+        before = ops.less(ops.arange(ops.shape(table)[1], dtype="int32"), step)[None, :]
+        agrees = ops.logical_or(ops.equal(ids[:, : ops.shape(table)[1]], table), ops.less(table, 0))
+        followed = ops.all(ops.logical_or(ops.logical_not(before), agrees), axis=1, keepdims=True)
+        boost = ops.logical_and(ops.logical_and(active, followed), is_target)
+        return ops.where(boost, log_probs + self.bias, log_probs)
+
+    def __eq__(self, other):
+        if self.prefix is None or getattr(other, "prefix", 0) is None:
+            return self is other  # a tensor's prefix: compared by identity
+        return super().__eq__(other)
+
+    def __hash__(self):
+        return id(self) if self.prefix is None else super().__hash__()
+
+    def get_config(self):
+        if self.prefix is None:
+            raise ValueError(
+                "A ForcedPrefix made from a tensor cannot be serialized; give the prefix "
+                "as a list (or list of lists) of token ids."
+            )
+        return {"prefix": self.prefix, "bias": self.bias}
+
+
+def _prefix_table(prefix):
+    """`(serializable list or None, int32 table (rows, length) padded with -1, shared)`,
+    `shared` when one prefix applies to every row."""
+    if isinstance(prefix, (list, tuple)) and not any(isinstance(p, (list, tuple)) for p in prefix):
+        prefix = [prefix]
+        shared = True
+    else:
+        shared = False
+    if isinstance(prefix, (list, tuple)):
+        rows = [
+            [
+                checks.check_int("prefix", token, minimum=0)
+                for token in checks.check_list(
+                    "prefix", row, allow_empty=True, expected="a list of token-id lists"
+                )
+            ]
+            for row in checks.check_list("prefix", prefix, expected="a non-empty list")
+        ]
+        width = max(1, max(len(row) for row in rows))
+        padded = [row + [-1] * (width - len(row)) for row in rows]
+        table = ops.convert_to_tensor(padded, "int32")
+        return (rows[0] if shared else rows), table, shared
+    if hasattr(prefix, "to_tensor"):  # a tf.RaggedTensor
+        prefix = prefix.to_tensor(-1)
+    table = ops.convert_to_tensor(prefix)
+    if len(table.shape) != 2 or "int" not in str(table.dtype):
+        raise ValueError(
+            "Argument `prefix` must be a list of token ids, a list of lists, or an integer "
+            "tensor of shape (batch_size, prefix_length) padded with -1. Received: "
+            f"prefix with shape {tuple(table.shape)} and dtype {table.dtype}"
+        )
+    return None, ops.cast(table, "int32"), False
+
+
+ALL = (NoRepeatNGram, RepetitionPenalty, SuppressSequences, ForcedPrefix)
 
 
 def apply(processors, log_probs, ids, step):

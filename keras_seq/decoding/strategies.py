@@ -46,7 +46,16 @@ class DecodingStrategy:
     _setting_names = ()
 
     def __call__(
-        self, step_fn, state, *, start_id, end_id, max_length, constants=None, forbidden_ids=()
+        self,
+        step_fn,
+        state,
+        *,
+        start_id,
+        end_id,
+        max_length,
+        constants=None,
+        forbidden_ids=(),
+        prefix=None,
     ):
         """Decodes from `state` with `step_fn`.
 
@@ -60,6 +69,11 @@ class DecodingStrategy:
             constants: nest of tensors or None. Passed to `step_fn` unchanged.
             forbidden_ids: list of ints. Tokens never emitted; the others keep their
                 log-probabilities (no renormalisation).
+            prefix: the start of every output, per batch element (autocompletion):
+                an int tensor `(batch_size, prefix_length)` padded with -1, a
+                `tf.RaggedTensor`, a list of lists, or a `ForcedPrefix` (which may
+                carry a soft `bias` instead). Applied after the strategy's processors.
+                Defaults to `None`.
 
         Returns:
             A `DecodingResult(ids, scores, lengths)`.
@@ -68,7 +82,7 @@ class DecodingStrategy:
             step_fn,
             state,
             **{name: getattr(self, name) for name in self._setting_names},
-            processors=self.processors,
+            processors=self.processors + _prefix_processors(prefix, state),
             start_id=start_id,
             end_id=end_id,
             max_length=max_length,
@@ -101,6 +115,23 @@ class DecodingStrategy:
             settings["processors"] = list(self.processors)
         settings = ", ".join(f"{key}={value!r}" for key, value in settings.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _prefix_processors(prefix, state):
+    """`(ForcedPrefix,)` for a call's `prefix` (checked against the batch), or `()`."""
+    if prefix is None:
+        return ()
+    if not isinstance(prefix, processors_lib.ForcedPrefix):
+        prefix = processors_lib.ForcedPrefix(prefix)
+    leaves = keras.tree.flatten(state)
+    batch = getattr(leaves[0], "shape", (None,))[0] if leaves else None
+    rows = prefix.table.shape[0]
+    if not prefix.shared and None not in (rows, batch) and rows != batch:
+        raise ValueError(
+            f"Argument `prefix` must hold one prefix per batch element ({batch}). "
+            f"Received: {rows} prefixes"
+        )
+    return (prefix,)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")

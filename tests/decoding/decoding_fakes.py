@@ -189,9 +189,13 @@ def to_numpy(x):
 
 
 def check_against_brute_force(model, batch_size, ids, scores, adjust=None, **kwargs):
-    """Beam results (ids, scores: numpy) equal brute force wherever ranks are not ties."""
+    """Beam results (ids, scores: numpy) equal brute force wherever ranks are not ties.
+
+    `adjust` is a numpy reference of the processors, or a list of them, one per row.
+    """
     num_return = ids.shape[1]
-    for row in range(batch_size):
+    adjusts = adjust if isinstance(adjust, list) else [adjust] * batch_size
+    for row, adjust in enumerate(adjusts):
         expected = brute_force(model, row, adjust=adjust, **kwargs)
         expected_scores = [s for s, _ in expected[:num_return]]
         expected_scores += [-np.inf] * (num_return - len(expected_scores))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from keras_seq import decoding
 from keras_seq.decoding import (
     BeamSearch,
+    ForcedPrefix,
     GreedySearch,
     NoRepeatNGram,
     RepetitionPenalty,
@@ -220,6 +221,7 @@ def test_sampling_scores_are_the_processed_log_probabilities():
         BeamSearch(3, num_return=2, processors=[RepetitionPenalty(1.5), NoRepeatNGram(3)]),
         Sampling(top_k=3, seed=1, processors=[RepetitionPenalty(2.0)]),
         GreedySearch(processors=[SuppressSequences([[3], [1, 2, 3]])]),
+        BeamSearch(processors=[ForcedPrefix([[1, 2], [3]], bias=0.5), ForcedPrefix([4])]),
     ],
     ids=repr,
 )
@@ -244,6 +246,11 @@ def test_strategies_with_processors_serialize(strategy):
         (lambda: SuppressSequences([[1], []]), "sequences"),
         (lambda: SuppressSequences([[1, -2]]), "sequences"),
         (lambda: SuppressSequences(3), "sequences"),
+        (lambda: ForcedPrefix([1, "a"]), "prefix"),
+        (lambda: ForcedPrefix([[1], [-3]]), "prefix"),
+        (lambda: ForcedPrefix([1], bias=-1.0), "bias"),
+        (lambda: ForcedPrefix(np.zeros((2, 2, 2), "int32")), "prefix"),
+        (lambda: ForcedPrefix(np.ones((2, 2), "int32")).get_config(), "serialized"),
         (lambda: BeamSearch(processors="ngram"), "processors"),
         (lambda: GreedySearch(processors=[{"class_name": "Nope"}]), "processors"),
     ],
@@ -253,23 +260,110 @@ def test_bad_settings_name_the_argument(make, message):
         make()
 
 
+def ref_prefix(prefix, bias=None):
+    def adjust(log_probs, emitted_tokens, step):
+        if step >= len(prefix):
+            return log_probs
+        if bias is None:
+            forced = np.full_like(log_probs, -np.inf)
+            forced[prefix[step]] = log_probs[prefix[step]]
+            return forced
+        log_probs = log_probs.copy()
+        if tuple(emitted_tokens) == tuple(prefix[:step]):
+            log_probs[prefix[step]] += bias
+        return log_probs
+
+    return adjust
+
+
+PREFIXES = [[2, 0, 2], [1]]
+
+
+@pytest.mark.parametrize("bias", [None, 1.5])
+@pytest.mark.parametrize("alpha", [0.0, 0.8])
+def test_exhaustive_beam_with_prefixes_equals_brute_force(bias, alpha):
+    rng = np.random.default_rng(5)
+    vocab_size, max_length = 4, 4
+    model = TableModel(random_tables(rng, 2, max_length, vocab_size))
+    kwargs = dict(start_id=0, end_id=3, max_length=max_length)
+    state, _ = model.initial_state()
+    padded = np.array([[2, 0, 2], [1, -1, -1]], "int32")
+    result = BeamSearch(
+        exhaustive_width(vocab_size, max_length), length_penalty=alpha, num_return=4
+    )(model.step_fn, state, prefix=padded if bias is None else ForcedPrefix(padded, bias), **kwargs)
+    adjusts = [ref_prefix(p, bias) for p in PREFIXES]
+    check_against_brute_force(
+        model,
+        2,
+        to_numpy(result.ids),
+        to_numpy(result.scores),
+        alpha=alpha,
+        adjust=adjusts,
+        min_length=0,
+        **kwargs,
+    )
+    if bias is None:
+        for row, prefix in enumerate(PREFIXES):
+            for ids in to_numpy(result.ids)[row]:
+                assert list(ids[: len(prefix)]) == prefix
+
+
+@pytest.mark.parametrize(
+    "strategy", [GreedySearch(), BeamSearch(3, num_return=3), Sampling(seed=2)], ids=repr
+)
+def test_forced_prefixes_start_every_output_and_are_scored_by_the_model(strategy):
+    model = RNNModel(seed=12, batch_size=3, vocab_size=6, scale=3.0)
+    kwargs = dict(start_id=0, end_id=5, max_length=6)
+    state, _ = model.initial_state()
+    prefixes = [[4, 4, 1], [], [2]]
+    result = strategy(model.step_fn, state, prefix=prefixes, **kwargs)
+    ids, scores = to_numpy(result.ids), to_numpy(result.scores)
+    for row, prefix in enumerate(prefixes):
+        for k in range(strategy.num_return):
+            tokens = emitted(ids[row, k], 5)
+            assert list(tokens[: len(prefix)]) == prefix
+            expected = teacher_forced_score(model, row, tokens, start_id=0, end_id=5)
+            np.testing.assert_allclose(scores[row, k], expected, atol=1e-5)
+    shared = strategy(model.step_fn, state, prefix=ForcedPrefix([3, 1]), **kwargs)
+    assert (to_numpy(shared.ids)[:, :, :2] == [3, 1]).all()
+    with pytest.raises(ValueError, match="prefix"):
+        strategy(model.step_fn, state, prefix=[[1], [2]], **kwargs)
+
+
+def test_a_soft_prefix_can_be_left():
+    tables = np.full((1, 3, 4, 4), -1.0)
+    tables[0, 0, 0, 1] = 5.0  # the model much prefers 1 first
+    model = TableModel(tables)
+    kwargs = dict(start_id=0, end_id=3, max_length=3)
+    state, _ = model.initial_state()
+    soft = GreedySearch()(model.step_fn, state, prefix=ForcedPrefix([2], bias=1.0), **kwargs)
+    strong = GreedySearch()(model.step_fn, state, prefix=ForcedPrefix([2], bias=9.0), **kwargs)
+    assert to_numpy(soft.ids)[0, 0, 0] == 1 and to_numpy(strong.ids)[0, 0, 0] == 2
+
+
 @pytest.mark.tensorflow_only
 def test_beam_with_processors_agrees_under_xla_and_a_dynamic_batch():
     import tensorflow as tf
 
     model = RNNModel(seed=9, batch_size=3, vocab_size=6, scale=4.0)
     state, _ = model.initial_state()
-    strategy = BeamSearch(3, num_return=2, processors=[RepetitionPenalty(1.5), NoRepeatNGram(2)])
+    processors = [RepetitionPenalty(1.5), NoRepeatNGram(2), SuppressSequences([[1, 2]])]
+    strategy = BeamSearch(3, num_return=2, processors=processors)
+    prefix = np.array([[3, 3], [1, -1], [-1, -1]], "int32")
 
-    def decode(state):
-        return strategy(model.step_fn, state, start_id=0, end_id=5, max_length=6)
+    def decode(state, prefix):
+        return strategy(model.step_fn, state, start_id=0, end_id=5, max_length=6, prefix=prefix)
 
-    signature = [{"h": tf.TensorSpec((None, model.h0.shape[1]), tf.float32)}]
-    expected = decode(state)
+    signature = [
+        {"h": tf.TensorSpec((None, model.h0.shape[1]), tf.float32)},
+        tf.TensorSpec((None, None), tf.int32),
+    ]
+    expected = decode(state, prefix)
+    assert (to_numpy(expected.ids)[0, :, :2] == 3).all()
     for function in (
         tf.function(decode, jit_compile=True),
         tf.function(decode, input_signature=signature),
     ):
-        result = function(state)
+        result = function(state, prefix)
         np.testing.assert_array_equal(to_numpy(result.ids), to_numpy(expected.ids))
         np.testing.assert_allclose(to_numpy(result.scores), to_numpy(expected.scores), atol=1e-5)
