@@ -2,7 +2,12 @@
 
 from keras import ops, tree
 
-from keras_seq.checks import check_beam_settings, check_decoding_ids, check_forbidden_ids
+from keras_seq.checks import (
+    check_beam_settings,
+    check_decoding_ids,
+    check_float,
+    check_forbidden_ids,
+)
 from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import write_column
@@ -23,6 +28,7 @@ def beam_search(
     constants=None,
     forbidden_ids=(),
     processors=(),
+    coverage_penalty=0.0,
     return_lengths=False,
 ):
     """Decodes the `num_return` best sequences found by beam search.
@@ -75,6 +81,13 @@ def beam_search(
             `RepetitionPenalty`, ...), run in order on each step's log-probabilities
             after the masking above; the search and the scores see their output.
             Defaults to `()`.
+        coverage_penalty: float. `beta` of the GNMT coverage penalty, >= 0: a
+            hypothesis' final score gains `beta * sum_i log(min(sum_j a_ij, 1))`, `a_ij`
+            being the attention on source position `i` at its step `j` (padding
+            positions excluded). It is <= 0 and punishes outputs that leave source
+            words unattended. It needs `step_fn` to return `(logits, new_state,
+            attention)` (see `keras_seq.decoding.step_contract`); alive hypotheses are
+            ranked without it, finished ones with it. Defaults to `0.0`.
         return_lengths: bool. Also return the number of emitted tokens of each
             hypothesis (end token included; 0 for a missing one). Defaults to `False`.
 
@@ -83,8 +96,9 @@ def beam_search(
         `(batch_size, num_return, max_length)`, the emitted tokens (start token
         excluded, end token included, 0 after it), and `scores` float32 of shape
         `(batch_size, num_return)`, sorted best first: the sum of the log-softmax
-        probabilities of the emitted tokens (end included), divided by the length
-        penalty of their number. If the search space holds fewer than `num_return`
+        probabilities of the emitted tokens (end included, as adjusted by the
+        processors), divided by the length penalty of their number, plus the coverage
+        penalty. If the search space holds fewer than `num_return`
         hypotheses, the missing ones have score `-inf` and ids 0. With
         `return_lengths`, a third element: int32 `lengths` of shape
         `(batch_size, num_return)`.
@@ -123,7 +137,10 @@ def beam_search(
     )
     forbidden_ids = check_forbidden_ids(forbidden_ids, end_id)
     processors = processors_lib.get_list(processors)
-    if beam_width == 1:
+    coverage_penalty = check_float(
+        "coverage_penalty", coverage_penalty, low=0.0, expected="a finite number >= 0"
+    )
+    if beam_width == 1 and not coverage_penalty:
         ids, scores, lengths = greedy_search(
             step_fn,
             state,
@@ -152,6 +169,7 @@ def beam_search(
             min_length=min_length,
             forbidden_ids=forbidden_ids,
             processors=processors,
+            beta=coverage_penalty,
         )
     return (ids, scores, lengths) if return_lengths else (ids, scores)
 
@@ -170,11 +188,15 @@ def _beam_search(
     min_length,
     forbidden_ids,
     processors,
+    beta,
 ):
     k = beam_width
     state, constants, batch = step_contract.prepare_inputs(state, constants)
     start_tokens = ops.full((batch,), start_id, dtype="int32")
-    output = step_contract.call_step(step_fn, start_tokens, state, constants)
+    output = step_contract.call_step(step_fn, start_tokens, state, constants, bool(beta))
+    if beta:
+        output, first_attention, source_mask = output
+        source_mask = ops.expand_dims(source_mask, 1)  # (B, 1, S): the same for every beam
     logits, state = step_contract.check_step_output(output, state, batch)
     vocab_size = step_contract.check_vocabulary(
         logits, start_id, end_id, forbidden_ids=forbidden_ids, required_by="beam_search"
@@ -186,8 +208,14 @@ def _beam_search(
             return log_probs
         return log_probs / scoring.length_penalty(length, alpha)
 
-    def grow(v, step, log_probs):
-        """Extends the alive hypotheses of `v` by one token; log_probs is (B, K, V)."""
+    def coverage(attention_sums):
+        """GNMT coverage penalty of (B, N, S) attention sums: (B, N)."""
+        logs = ops.log(ops.minimum(attention_sums, 1.0))
+        return beta * ops.sum(ops.where(source_mask, logs, 0.0), axis=-1)
+
+    def grow(v, step, log_probs, attention=None):
+        """Extends the alive hypotheses of `v` by one token; log_probs is (B, K, V), the
+        step's attention (B, K, S) with a coverage penalty."""
         candidates = ops.expand_dims(v["alive_log_probs"], -1) + log_probs
         candidates = ops.reshape(candidates, (batch, k * vocab_size))
         top_log_probs, top_indices = ops.top_k(candidates, num_candidates)
@@ -203,6 +231,9 @@ def _beam_search(
         alive_log_probs, selected = ops.top_k(ops.where(ends, neg_inf, top_log_probs), k)
         # Candidates that ended compete with the finished ones (old ones first on ties).
         new_scores = ops.where(ends, penalised(top_log_probs, step + 1), neg_inf)
+        if beta:
+            top_coverage = gather_rows(v["coverage"] + attention, parents)
+            new_scores = new_scores + ops.where(ends, coverage(top_coverage), 0.0)
         all_scores = ops.concatenate([v["finished_scores"], new_scores], axis=1)
         all_seq = ops.concatenate([v["finished_seq"], top_seq], axis=1)
         finished_scores, finished_selected = ops.top_k(all_scores, k)
@@ -213,6 +244,8 @@ def _beam_search(
             "finished_seq": gather_rows(all_seq, finished_selected),
             "finished_scores": finished_scores,
         }
+        if beta:
+            grown["coverage"] = gather_rows(top_coverage, selected)
         return grown, gather_rows(parents, selected)
 
     def reorder(state, parents):
@@ -236,7 +269,11 @@ def _beam_search(
         "finished_seq": empty_seq,
         "finished_scores": ops.full((batch, k), scoring.NEG_INF, dtype="float32"),
     }
-    v, _ = grow(v, 0, first_log_probs)
+    first_attention_k = None
+    if beta:
+        first_attention_k = ops.repeat(ops.expand_dims(first_attention, 1), k, axis=1)
+        v["coverage"] = ops.zeros_like(first_attention_k)
+    v, _ = grow(v, 0, first_log_probs, first_attention_k)
     # The beams' states are all copies of the same row, so no reordering is needed yet.
     v["state"] = tree.map_structure(lambda x: tile_beams(x, k), state)
     v["step"] = ops.convert_to_tensor(1, dtype="int32")
@@ -257,13 +294,18 @@ def _beam_search(
     def body(v):
         step, state = v["step"], v["state"]
         flat_tokens = ops.reshape(v["tokens"], (-1,))
-        logits, new_state = step_contract.call_step(step_fn, flat_tokens, state, constants)
+        output = step_contract.call_step(step_fn, flat_tokens, state, constants, bool(beta))
+        attention = None
+        if beta:
+            output, weights, _ = output
+            attention = ops.reshape(weights, (batch, k, -1))
+        logits, new_state = output
         new_state = tree.pack_sequence_as(state, tree.flatten(new_state))
         log_probs = scoring.step_log_probs(ops.convert_to_tensor(logits), step, **settings)
         alive_ids = ops.reshape(v["alive_seq"], (batch * k, max_length))
         log_probs = processors_lib.apply(processors, log_probs, alive_ids, step)
         log_probs = ops.reshape(log_probs, (batch, k, vocab_size))
-        grown, parents = grow(v, step, log_probs)
+        grown, parents = grow(v, step, log_probs, attention)
         grown["state"] = reorder(new_state, parents)
         grown["step"] = step + 1
         return grown
@@ -273,6 +315,8 @@ def _beam_search(
 
     # Alive hypotheses (all of length `step`) compete with the finished ones.
     alive_scores = penalised(v["alive_log_probs"], v["step"])
+    if beta:
+        alive_scores = alive_scores + coverage(v["coverage"])
     all_scores = ops.concatenate([v["finished_scores"], alive_scores], axis=1)
     all_seq = ops.concatenate([v["finished_seq"], v["alive_seq"]], axis=1)
     # A finished hypothesis holds one end token, at its last position.

@@ -1,5 +1,7 @@
 """`DecodingLayer`: a decoding strategy over a decoder's step, as a Keras layer."""
 
+import functools
+
 import keras
 
 from keras_seq import checks
@@ -92,8 +94,11 @@ class DecodingLayer(keras.layers.Layer):
         max_length = self.max_length if max_length is None else max_length
         if decoder_inputs is not None:
             state, constants = self._start(decoder_inputs)
+        step = self.decoder.step
+        if getattr(strategy, "coverage_penalty", 0):
+            step = functools.partial(step, return_attention=True)
         return strategy(
-            self.decoder.step,
+            step,
             state,
             start_id=self.start_id,
             end_id=self.end_id,

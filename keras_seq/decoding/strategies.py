@@ -180,6 +180,9 @@ class BeamSearch(DecodingStrategy):
             Defaults to `0`.
         processors: list of `keras_seq.decoding` processors (or their serialized
             dicts), run in order on each step's log-probabilities. Defaults to `()`.
+        coverage_penalty: float. GNMT coverage penalty beta, >= 0, for decoders with
+            attention: the step must return its attention weights (see
+            `keras_seq.decoding.beam_search`). Defaults to `0.0`.
 
     Example:
     >>> import keras, keras_seq
@@ -197,14 +200,31 @@ class BeamSearch(DecodingStrategy):
     """
 
     _function = staticmethod(beam_search)
-    _setting_names = ("beam_width", "length_penalty", "num_return", "min_length")
+    _setting_names = (
+        "beam_width",
+        "length_penalty",
+        "num_return",
+        "min_length",
+        "coverage_penalty",
+    )
 
-    def __init__(self, beam_width=4, length_penalty=0.0, num_return=1, min_length=0, processors=()):
+    def __init__(
+        self,
+        beam_width=4,
+        length_penalty=0.0,
+        num_return=1,
+        min_length=0,
+        processors=(),
+        coverage_penalty=0.0,
+    ):
         self.beam_width, self.length_penalty, self.num_return = checks.check_beam_settings(
             beam_width, length_penalty, num_return
         )
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
         self.processors = processors_lib.get_list(processors)
+        self.coverage_penalty = checks.check_float(
+            "coverage_penalty", coverage_penalty, low=0.0, expected="a finite number >= 0"
+        )
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -292,7 +312,7 @@ def get(identifier):
     Example:
     >>> import keras_seq
     >>> keras_seq.decoding.get("beam")
-    BeamSearch(beam_width=4, length_penalty=0.0, num_return=1, min_length=0)
+    BeamSearch(beam_width=4, length_penalty=0.0, num_return=1, min_length=0, coverage_penalty=0.0)
     >>> keras_seq.decoding.get({"class_name": "Sampling", "config": {"top_k": 5}}).top_k
     5
     """
