@@ -5,6 +5,7 @@ from keras import ops, tree
 from keras_seq.checks import (
     check_beam_settings,
     check_decoding_ids,
+    check_diversity,
     check_float,
     check_forbidden_ids,
 )
@@ -29,6 +30,8 @@ def beam_search(
     forbidden_ids=(),
     processors=(),
     coverage_penalty=0.0,
+    num_groups=1,
+    diversity_strength=0.0,
     return_lengths=False,
 ):
     """Decodes the `num_return` best sequences found by beam search.
@@ -88,6 +91,16 @@ def beam_search(
             words unattended. It needs `step_fn` to return `(logits, new_state,
             attention)` (see `keras_seq.decoding.step_contract`); alive hypotheses are
             ranked without it, finished ones with it. Defaults to `0.0`.
+        num_groups: int. Diverse beam search (Vijayakumar et al., 2016): the beams
+            are split into `num_groups` groups of `beam_width // num_groups`, each a
+            beam search of its own, run one after the other at every step; a group
+            ranks its candidates with `diversity_strength` times the number of times
+            the earlier groups kept each token at this step subtracted (Hamming
+            diversity). Must divide `beam_width`. Defaults to `1`.
+        diversity_strength: float >= 0. `lambda` of the diversity term. It only ranks
+            candidates: the scores stay the (processed) log-probabilities, and groups
+            may return the same hypothesis (with 0, each group repeats the same
+            search). Defaults to `0.0`.
         return_lengths: bool. Also return the number of emitted tokens of each
             hypothesis (end token included; 0 for a missing one). Defaults to `False`.
 
@@ -126,7 +139,9 @@ def beam_search(
 
     References:
         - [Wu et al., 2016](https://arxiv.org/abs/1609.08144), Google's Neural Machine
-          Translation System (the length penalty).
+          Translation System (the length and coverage penalties).
+        - [Vijayakumar et al., 2016](https://arxiv.org/abs/1610.02424), Diverse Beam
+          Search.
     """
     step_contract.check_step_fn(step_fn)
     start_id, end_id, max_length, min_length = check_decoding_ids(
@@ -140,6 +155,7 @@ def beam_search(
     coverage_penalty = check_float(
         "coverage_penalty", coverage_penalty, low=0.0, expected="a finite number >= 0"
     )
+    num_groups, diversity_strength = check_diversity(num_groups, diversity_strength, beam_width)
     if beam_width == 1 and not coverage_penalty:
         ids, scores, lengths = greedy_search(
             step_fn,
@@ -170,6 +186,8 @@ def beam_search(
             forbidden_ids=forbidden_ids,
             processors=processors,
             beta=coverage_penalty,
+            num_groups=num_groups,
+            diversity_strength=diversity_strength,
         )
     return (ids, scores, lengths) if return_lengths else (ids, scores)
 
@@ -189,6 +207,8 @@ def _beam_search(
     forbidden_ids,
     processors,
     beta,
+    num_groups,
+    diversity_strength,
 ):
     k = beam_width
     state, constants, batch = step_contract.prepare_inputs(state, constants)
@@ -201,7 +221,6 @@ def _beam_search(
     vocab_size = step_contract.check_vocabulary(
         logits, start_id, end_id, forbidden_ids=forbidden_ids, required_by="beam_search"
     )
-    num_candidates = min(2 * k, k * vocab_size)
 
     def penalised(log_probs, length):
         if alpha == 0:
@@ -213,12 +232,24 @@ def _beam_search(
         logs = ops.log(ops.minimum(attention_sums, 1.0))
         return beta * ops.sum(ops.where(source_mask, logs, 0.0), axis=-1)
 
-    def grow(v, step, log_probs, attention=None):
-        """Extends the alive hypotheses of `v` by one token; log_probs is (B, K, V), the
-        step's attention (B, K, S) with a coverage penalty."""
+    def grow_group(v, step, log_probs, attention, bonus, width):
+        """Extends the `width` alive hypotheses of `v` (one group) by one token.
+
+        `log_probs` is (B, width, V), `attention` (B, width, S) with a coverage
+        penalty, and `bonus` (B, 1, V) or None: added to the candidates' log-probabilities
+        to rank them (diversity), never to their scores.
+        """
         candidates = ops.expand_dims(v["alive_log_probs"], -1) + log_probs
-        candidates = ops.reshape(candidates, (batch, k * vocab_size))
-        top_log_probs, top_indices = ops.top_k(candidates, num_candidates)
+        candidates = ops.reshape(candidates, (batch, width * vocab_size))
+        num_candidates = min(2 * width, width * vocab_size)
+        if bonus is None:
+            top_log_probs, top_indices = ops.top_k(candidates, num_candidates)
+            top_ranks = top_log_probs
+        else:
+            # Ranked with the bonus (an alive -inf stays -inf), scored without it.
+            ranks = candidates + ops.reshape(bonus * ops.ones_like(log_probs), (batch, -1))
+            top_ranks, top_indices = ops.top_k(ranks, num_candidates)
+            top_log_probs = ops.take_along_axis(candidates, top_indices, axis=1)
         top_indices = ops.cast(top_indices, "int32")
         parents = top_indices // vocab_size
         tokens = top_indices % vocab_size
@@ -227,8 +258,8 @@ def _beam_search(
         ends = ops.equal(tokens, end_id)
         neg_inf = ops.full_like(top_log_probs, scoring.NEG_INF)
 
-        # The best K candidates that did not end stay alive.
-        alive_log_probs, selected = ops.top_k(ops.where(ends, neg_inf, top_log_probs), k)
+        # The best `width` candidates that did not end stay alive.
+        _, selected = ops.top_k(ops.where(ends, neg_inf, top_ranks), width)
         # Candidates that ended compete with the finished ones (old ones first on ties).
         new_scores = ops.where(ends, penalised(top_log_probs, step + 1), neg_inf)
         if beta:
@@ -236,10 +267,10 @@ def _beam_search(
             new_scores = new_scores + ops.where(ends, coverage(top_coverage), 0.0)
         all_scores = ops.concatenate([v["finished_scores"], new_scores], axis=1)
         all_seq = ops.concatenate([v["finished_seq"], top_seq], axis=1)
-        finished_scores, finished_selected = ops.top_k(all_scores, k)
+        finished_scores, finished_selected = ops.top_k(all_scores, width)
         grown = {
             "alive_seq": gather_rows(top_seq, selected),
-            "alive_log_probs": alive_log_probs,
+            "alive_log_probs": gather_rows(ops.where(ends, neg_inf, top_log_probs), selected),
             "tokens": gather_rows(tokens, selected),
             "finished_seq": gather_rows(all_seq, finished_selected),
             "finished_scores": finished_scores,
@@ -248,20 +279,47 @@ def _beam_search(
             grown["coverage"] = gather_rows(top_coverage, selected)
         return grown, gather_rows(parents, selected)
 
+    def grow(v, step, log_probs, attention=None):
+        """Extends the alive hypotheses of `v` by one token, group after group;
+        `log_probs` is (B, K, V), the step's `attention` (B, K, S) with a coverage
+        penalty. Returns the grown hypotheses and their parents (B, K)."""
+        if num_groups == 1:
+            return grow_group(v, step, log_probs, attention, None, k)
+        width = k // num_groups
+        # Hamming diversity: how often the earlier groups kept each token at this step.
+        counts = ops.zeros(ops.shape(log_probs)[::2], "float32")  # (B, V)
+        groups, parents = [], []
+        for g in range(num_groups):
+            beams = slice(g * width, (g + 1) * width)
+            v_group = {key: v[key][:, beams] for key in GROUPED_KEYS if key in v}
+            bonus = None if g == 0 else -diversity_strength * ops.expand_dims(counts, 1)
+            group_attention = None if attention is None else attention[:, beams]
+            grown, group_parents = grow_group(
+                v_group, step, log_probs[:, beams], group_attention, bonus, width
+            )
+            alive = ops.greater(grown["alive_log_probs"], scoring.NEG_INF)
+            counts = counts + processors_lib.token_counts(grown["tokens"], alive, ops.shape(counts))
+            groups.append(grown)
+            parents.append(group_parents + g * width)
+        grown = {key: ops.concatenate([g[key] for g in groups], axis=1) for key in groups[0]}
+        return grown, ops.concatenate(parents, axis=1)
+
     def reorder(state, parents):
         offsets = ops.expand_dims(ops.arange(batch, dtype="int32") * k, 1)
         flat_parents = ops.reshape(parents + offsets, (-1,))
         return tree.map_structure(lambda x: ops.take(x, flat_parents, axis=0), state)
 
     # Step 0 ran on the batch_size rows: every beam starts as a copy of beam 0, and only
-    # beam 0 is alive (the others have log-probability -inf).
+    # beam 0 (of each group) is alive (the others have log-probability -inf).
     settings = {"end_id": end_id, "min_length": min_length, "forbidden_ids": forbidden_ids}
     first_log_probs = scoring.step_log_probs(logits, 0, **settings)
     first_log_probs = processors_lib.apply(
         processors, first_log_probs, ops.zeros((batch, max_length), "int32"), 0
     )
     first_log_probs = ops.repeat(ops.expand_dims(first_log_probs, 1), k, axis=1)
-    initial_log_probs = ops.convert_to_tensor([0.0] + [scoring.NEG_INF] * (k - 1), "float32")
+    width = k // num_groups  # every group starts from the root in its first beam
+    initial_log_probs = ([0.0] + [scoring.NEG_INF] * (width - 1)) * num_groups
+    initial_log_probs = ops.convert_to_tensor(initial_log_probs, "float32")
     empty_seq = ops.zeros((batch, k, max_length), dtype="int32")
     v = {
         "alive_seq": empty_seq,
@@ -281,11 +339,12 @@ def _beam_search(
         constants = tree.map_structure(lambda x: tile_beams(x, k), constants)
 
     def cond(v):
-        # Scores are sorted: compare the best alive with the num_return-th finished.
-        best_alive = v["alive_log_probs"][:, 0]
+        # Compare the best alive with the num_return-th finished (sorted per group).
+        best_alive = ops.max(v["alive_log_probs"], axis=1)
         if alpha > 0:
             best_alive = best_alive / scoring.length_penalty(max_length, alpha)
-        can_improve = ops.greater(best_alive, v["finished_scores"][:, num_return - 1])
+        needed = ops.top_k(v["finished_scores"], num_return)[0][:, num_return - 1]
+        can_improve = ops.greater(best_alive, needed)
         if not all(processor.lowers_only for processor in processors):
             # A processor may raise later scores: only hypotheses that died are done.
             can_improve = ops.greater(best_alive, scoring.NEG_INF)
@@ -331,6 +390,10 @@ def _beam_search(
     ids = ops.where(found[..., None], gather_rows(all_seq, selected), 0)
     lengths = ops.where(found, gather_rows(all_lengths, selected), 0)
     return ids, scores, lengths
+
+
+#: What each group of a diverse beam search keeps of its own.
+GROUPED_KEYS = ("alive_seq", "alive_log_probs", "finished_seq", "finished_scores", "coverage")
 
 
 def tile_beams(x, beam_width):

@@ -359,16 +359,20 @@ def shift_left(ids, offset):
     return ops.concatenate([ids[:, offset:], filler], axis=1)
 
 
-def token_mask(tokens, valid, shape):
-    """Bool `shape` = (rows, vocab_size): whether a valid entry of `tokens` (rows, n)
-    names each token. Scattered, not one-hot: (rows, n, vocab_size) could be large."""
+def token_counts(tokens, valid, shape):
+    """Float `shape` = (rows, vocab_size): how many valid entries of `tokens` (rows, n)
+    name each token. Scattered, not one-hot: (rows, n, vocab_size) could be large."""
     rows = ops.broadcast_to(
         ops.arange(ops.shape(tokens)[0], dtype="int32")[:, None], ops.shape(tokens)
     )
     safe = ops.where(valid, tokens, 0)
     indices = ops.stack([ops.reshape(rows, (-1,)), ops.reshape(safe, (-1,))], axis=1)
-    counts = ops.scatter(indices, ops.reshape(ops.cast(valid, "float32"), (-1,)), shape)
-    return ops.greater(counts, 0)
+    return ops.scatter(indices, ops.reshape(ops.cast(valid, "float32"), (-1,)), shape)
+
+
+def token_mask(tokens, valid, shape):
+    """Bool `shape` = (rows, vocab_size): whether a valid entry of `tokens` names each."""
+    return ops.greater(token_counts(tokens, valid, shape), 0)
 
 
 def ban(log_probs, tokens, valid):

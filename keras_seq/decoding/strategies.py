@@ -183,6 +183,11 @@ class BeamSearch(DecodingStrategy):
         coverage_penalty: float. GNMT coverage penalty beta, >= 0, for decoders with
             attention: the step must return its attention weights (see
             `keras_seq.decoding.beam_search`). Defaults to `0.0`.
+        num_groups: int. Diverse beam search: groups of `beam_width // num_groups`
+            beams; must divide `beam_width`. Defaults to `1`.
+        diversity_strength: float >= 0. How much a group avoids the tokens the
+            earlier groups kept at the same step (Hamming diversity); it ranks
+            candidates, it does not change the scores. Defaults to `0.0`.
 
     Example:
     >>> import keras, keras_seq
@@ -206,6 +211,8 @@ class BeamSearch(DecodingStrategy):
         "num_return",
         "min_length",
         "coverage_penalty",
+        "num_groups",
+        "diversity_strength",
     )
 
     def __init__(
@@ -216,6 +223,8 @@ class BeamSearch(DecodingStrategy):
         min_length=0,
         processors=(),
         coverage_penalty=0.0,
+        num_groups=1,
+        diversity_strength=0.0,
     ):
         self.beam_width, self.length_penalty, self.num_return = checks.check_beam_settings(
             beam_width, length_penalty, num_return
@@ -224,6 +233,9 @@ class BeamSearch(DecodingStrategy):
         self.processors = processors_lib.get_list(processors)
         self.coverage_penalty = checks.check_float(
             "coverage_penalty", coverage_penalty, low=0.0, expected="a finite number >= 0"
+        )
+        self.num_groups, self.diversity_strength = checks.check_diversity(
+            num_groups, diversity_strength, self.beam_width
         )
 
 
@@ -311,8 +323,8 @@ def get(identifier):
 
     Example:
     >>> import keras_seq
-    >>> keras_seq.decoding.get("beam")
-    BeamSearch(beam_width=4, length_penalty=0.0, num_return=1, min_length=0, coverage_penalty=0.0)
+    >>> keras_seq.decoding.get("beam") == keras_seq.decoding.BeamSearch(beam_width=4)
+    True
     >>> keras_seq.decoding.get({"class_name": "Sampling", "config": {"top_k": 5}}).top_k
     5
     """

@@ -137,3 +137,52 @@ def test_coverage_needs_the_attention():
     state, constants = decoder.start(1)
     with pytest.raises(ValueError, match="attention"):
         DecodingLayer(decoder, BeamSearch(2, coverage_penalty=1.0), max_length=3)(state, constants)
+
+
+@pytest.mark.tensorflow_only
+def test_groups_coverage_processors_and_prefixes_agree_under_xla():
+    import tensorflow as tf
+
+    from keras_seq.decoding import NoRepeatNGram, RepetitionPenalty, SuppressSequences
+
+    model = AttentionTable(np.random.default_rng(8), 3, 5, 5, 4)
+    processors = [RepetitionPenalty(1.5), NoRepeatNGram(2), SuppressSequences([[1, 2]])]
+    strategy = BeamSearch(
+        4, num_return=3, processors=processors, coverage_penalty=0.3, num_groups=2,
+        diversity_strength=0.7,
+    )  # fmt: skip
+    prefix = np.array([[3, 3], [1, -1], [-1, -1]], "int32")
+
+    def decode(state, prefix):
+        return strategy(model.step_fn, state, start_id=0, end_id=4, max_length=5, prefix=prefix)
+
+    state = model.state()
+    expected = decode(state, prefix)
+    assert (to_numpy(expected.ids)[0, :, :2] == 3).all()
+    result = tf.function(decode, jit_compile=True)(state, prefix)
+    np.testing.assert_array_equal(to_numpy(result.ids), to_numpy(expected.ids))
+    np.testing.assert_allclose(to_numpy(result.scores), to_numpy(expected.scores), atol=1e-5)
+
+
+@pytest.mark.tensorflow_only
+def test_a_prefix_tensor_with_a_dynamic_batch_in_graph():
+    import tensorflow as tf
+
+    from keras_seq.decoding import GreedySearch, NoRepeatNGram
+
+    model = AttentionTable(np.random.default_rng(8), 3, 4, 5, 4)
+    strategy = GreedySearch(processors=[NoRepeatNGram(2)])
+    state, prefix = model.state(), np.array([[3, 3], [1, -1], [-1, -1]], "int32")
+
+    def decode(state, prefix):
+        step_fn = lambda t, s: model.step_fn(t, s)[:2]  # noqa: E731
+        return strategy(step_fn, state, start_id=0, end_id=4, max_length=4, prefix=prefix)
+
+    signature = [
+        tf.nest.map_structure(lambda x: tf.TensorSpec((None,) + x.shape[1:], x.dtype), state),
+        tf.TensorSpec((None, None), tf.int32),
+    ]
+    expected = decode(state, prefix)
+    result = tf.function(decode, input_signature=signature)(state, prefix)
+    np.testing.assert_array_equal(to_numpy(result.ids), to_numpy(expected.ids))
+    assert to_numpy(result.ids)[0, 0, :2].tolist() == [3, 3]

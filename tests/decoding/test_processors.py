@@ -339,31 +339,3 @@ def test_a_soft_prefix_can_be_left():
     soft = GreedySearch()(model.step_fn, state, prefix=ForcedPrefix([2], bias=1.0), **kwargs)
     strong = GreedySearch()(model.step_fn, state, prefix=ForcedPrefix([2], bias=9.0), **kwargs)
     assert to_numpy(soft.ids)[0, 0, 0] == 1 and to_numpy(strong.ids)[0, 0, 0] == 2
-
-
-@pytest.mark.tensorflow_only
-def test_beam_with_processors_agrees_under_xla_and_a_dynamic_batch():
-    import tensorflow as tf
-
-    model = RNNModel(seed=9, batch_size=3, vocab_size=6, scale=4.0)
-    state, _ = model.initial_state()
-    processors = [RepetitionPenalty(1.5), NoRepeatNGram(2), SuppressSequences([[1, 2]])]
-    strategy = BeamSearch(3, num_return=2, processors=processors)
-    prefix = np.array([[3, 3], [1, -1], [-1, -1]], "int32")
-
-    def decode(state, prefix):
-        return strategy(model.step_fn, state, start_id=0, end_id=5, max_length=6, prefix=prefix)
-
-    signature = [
-        {"h": tf.TensorSpec((None, model.h0.shape[1]), tf.float32)},
-        tf.TensorSpec((None, None), tf.int32),
-    ]
-    expected = decode(state, prefix)
-    assert (to_numpy(expected.ids)[0, :, :2] == 3).all()
-    for function in (
-        tf.function(decode, jit_compile=True),
-        tf.function(decode, input_signature=signature),
-    ):
-        result = function(state, prefix)
-        np.testing.assert_array_equal(to_numpy(result.ids), to_numpy(expected.ids))
-        np.testing.assert_allclose(to_numpy(result.scores), to_numpy(expected.scores), atol=1e-5)
