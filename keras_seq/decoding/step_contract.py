@@ -110,9 +110,13 @@ def call_step(step_fn, token_ids, state, constants, with_attention=False):
         output = step_fn(token_ids, state, constants)
     size = 3 if with_attention else 2
     if not isinstance(output, (tuple, list)) or len(output) != size:
-        expected = "(logits, new_state, attention)" if with_attention else "(logits, new_state)"
+        expected = (
+            "a triple `(logits, new_state, attention)`"
+            if with_attention
+            else "a pair `(logits, new_state)`"
+        )
         raise TypeError(
-            f"`step_fn` must return `{expected}`"
+            f"`step_fn` must return {expected}"
             + (f" ({ATTENTION_CONTRACT})" if with_attention else "")
             + f". Received: {type(output).__name__} {output!r:.200}"
         )
