@@ -96,7 +96,8 @@ class DecodingStrategy:
 
     def get_config(self):
         config = {name: getattr(self, name) for name in self._setting_names}
-        config["processors"] = [processors_lib.serialize(p) for p in self.processors]
+        if self.processors:  # omitted when empty: configs without them stay as they were
+            config["processors"] = [processors_lib.serialize(p) for p in self.processors]
         return config
 
     @classmethod
