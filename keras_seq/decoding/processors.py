@@ -38,7 +38,8 @@ from keras_seq.decoding import scoring
 class Processor:
     """Base of the processors: config-based serialization, equality and hashing.
 
-    Subclasses implement `__call__(log_probs, ids, step)` and `get_config`, and set
+    Subclasses implement `__call__(log_probs, ids, step)` and `get_config`, are
+    registered with `keras.saving.register_keras_serializable` to serialize, and set
     `lowers_only = False` if they may raise a log-probability (beam search then gives
     up its early exit, whose bound assumes that scores only fall).
     """
@@ -309,8 +310,11 @@ def apply(processors, log_probs, ids, step):
 
 
 def serialize(processor):
-    """`{"class_name": ..., "config": ...}` for a processor."""
-    return {"class_name": type(processor).__name__, "config": processor.get_config()}
+    """`{"class_name": ..., "config": ...}` for a processor; a processor of your own
+    is named by its Keras registration (`keras.saving.register_keras_serializable`)."""
+    cls = type(processor)
+    name = cls.__name__ if cls in ALL else keras.saving.get_registered_name(cls)
+    return {"class_name": name, "config": processor.get_config()}
 
 
 def get(identifier):
@@ -325,11 +329,15 @@ def get(identifier):
     if isinstance(identifier, Processor):
         return identifier
     classes = {cls.__name__: cls for cls in ALL}
-    if isinstance(identifier, dict) and identifier.get("class_name") in classes:
-        return classes[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if isinstance(identifier, dict):
+        name = identifier.get("class_name")
+        cls = classes.get(name) or keras.saving.get_registered_object(name)
+        if isinstance(cls, type) and issubclass(cls, Processor):
+            return cls.from_config(identifier.get("config", {}))
     raise ValueError(
         "Every element of `processors` must be a keras_seq.decoding processor "
-        f"({', '.join(sorted(classes))}) or its serialized dict. "
+        f"({', '.join(sorted(classes))}, or a registered Processor subclass) or its "
+        "serialized dict. "
         f"Received: {identifier!r}"
     )
 

@@ -237,6 +237,29 @@ def test_strategies_with_processors_serialize(strategy):
         assert again == processor
 
 
+@keras.saving.register_keras_serializable(package="keras_seq_tests")
+class BanToken(decoding.Processor):
+    def __init__(self, token):
+        self.token = token
+
+    def __call__(self, log_probs, ids, step):
+        banned = keras.ops.equal(keras.ops.arange(keras.ops.shape(log_probs)[-1]), self.token)
+        return keras.ops.where(banned[None, :], float("-inf"), log_probs)
+
+    def get_config(self):
+        return {"token": self.token}
+
+
+def test_a_registered_processor_of_ones_own_decodes_and_serializes():
+    strategy = BeamSearch(3, num_return=3, processors=[BanToken(2)])
+    restored = decoding.deserialize(json.loads(json.dumps(decoding.serialize(strategy))))
+    assert restored == strategy
+    model = RNNModel(seed=1, batch_size=2, vocab_size=5)
+    state, _ = model.initial_state()
+    ids = to_numpy(restored(model.step_fn, state, start_id=0, end_id=4, max_length=4).ids)
+    assert 2 not in ids
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
