@@ -101,7 +101,7 @@ PROCESSORS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**31 - 1),
     rows=st.integers(1, 3),
@@ -123,7 +123,7 @@ def test_processors_equal_their_numpy_reference(seed, rows, length, vocab_size, 
         np.testing.assert_allclose(got[row], expected, rtol=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     seed=st.integers(0, 2**31 - 1),
     kind=st.sampled_from(["table", "rnn"]),
