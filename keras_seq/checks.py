@@ -441,6 +441,21 @@ def check_beam_settings(beam_width, length_penalty, num_return):
     return beam_width, length_penalty, num_return
 
 
+def check_diversity(num_groups, diversity_strength, beam_width):
+    """Diverse beam search's `(num_groups, diversity_strength)`; groups divide the beam."""
+    num_groups = check_int("num_groups", num_groups, minimum=1)
+    if beam_width % num_groups:
+        raise ValueError(
+            "Argument `num_groups` must divide `beam_width` (every group holds "
+            f"beam_width // num_groups beams). Received: num_groups={num_groups}, "
+            f"beam_width={beam_width}"
+        )
+    diversity_strength = check_float(
+        "diversity_strength", diversity_strength, low=0.0, expected="a finite number >= 0"
+    )
+    return num_groups, diversity_strength
+
+
 def check_sampling_settings(temperature, top_k, top_p):
     """Checks and returns `(temperature, top_k, top_p)`."""
     temperature = check_float(

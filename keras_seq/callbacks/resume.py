@@ -113,4 +113,3 @@ def resume_callbacks(callbacks):
         )
     others = [c for c in callbacks if c is not backups[0]]
     return [ResumeState(backups[0], others)]
-

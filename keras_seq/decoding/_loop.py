@@ -2,6 +2,7 @@
 
 from keras import ops, tree
 
+from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import scoring, step_contract
 
 
@@ -18,6 +19,7 @@ def decode_one_path(
     length_penalty=0.0,
     temperature=None,
     forbidden_ids=(),
+    processors=(),
 ):
     """Runs one hypothesis per batch row, choosing each token with a chooser.
 
@@ -27,6 +29,8 @@ def decode_one_path(
         temperature: float or None. Divides the logits before the log-softmax that
             both the chooser and the scores see.
         forbidden_ids: tuple of ints. Tokens never chosen (log-probability -inf).
+        processors: tuple of `keras_seq.decoding.processors` objects, run in order on
+            the log-probabilities; the chooser and the scores see their output.
 
     Returns:
         `(ids, scores, lengths)` of shapes `(batch_size, max_length)`, `(batch_size,)`
@@ -50,6 +54,7 @@ def decode_one_path(
             temperature=temperature,
             forbidden_ids=forbidden_ids,
         )
+        log_probs = processors_lib.apply(processors, log_probs, ids, step)
         tokens = ops.cast(choose(log_probs, step), "int32")
         tokens = ops.where(done, ops.zeros_like(tokens), tokens)
         token_log_probs = ops.take_along_axis(log_probs, tokens[:, None], axis=1)[:, 0]

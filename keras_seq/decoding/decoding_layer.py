@@ -1,5 +1,7 @@
 """`DecodingLayer`: a decoding strategy over a decoder's step, as a Keras layer."""
 
+import functools
+
 import keras
 
 from keras_seq import checks
@@ -40,6 +42,9 @@ class DecodingLayer(keras.layers.Layer):
             sub-layers (attention keys) are not also nodes of the model.
         strategy: optional strategy overriding the layer's for this call.
         max_length: optional int overriding the layer's for this call.
+        prefix: optional start of each output (autocompletion): the strategy's
+            `prefix` argument, e.g. an int tensor `(batch_size, prefix_length)` padded
+            with -1.
 
     Returns:
         A `keras_seq.decoding.DecodingResult(ids, scores, lengths)`, shapes
@@ -76,19 +81,31 @@ class DecodingLayer(keras.layers.Layer):
         self.end_id = end_id
         self.built = True  # no weights of its own; the decoder's are built by its owner
 
-    def call(self, state=None, constants=None, decoder_inputs=None, strategy=None, max_length=None):
+    def call(
+        self,
+        state=None,
+        constants=None,
+        decoder_inputs=None,
+        strategy=None,
+        max_length=None,
+        prefix=None,
+    ):
         strategy = self.strategy if strategy is None else strategies.get(strategy)
         max_length = self.max_length if max_length is None else max_length
         if decoder_inputs is not None:
             state, constants = self._start(decoder_inputs)
+        step = self.decoder.step
+        if getattr(strategy, "coverage_penalty", 0):
+            step = functools.partial(step, return_attention=True)
         return strategy(
-            self.decoder.step,
+            step,
             state,
             start_id=self.start_id,
             end_id=self.end_id,
             max_length=max_length,
             constants=constants,
             forbidden_ids=(0, self.start_id),
+            prefix=prefix,
         )
 
     def _start(self, decoder_inputs):
@@ -106,7 +123,13 @@ class DecodingLayer(keras.layers.Layer):
         return self.decoder.start(keras.ops.shape(leaves[0])[0], **decoder_inputs)
 
     def compute_output_spec(
-        self, state=None, constants=None, decoder_inputs=None, strategy=None, max_length=None
+        self,
+        state=None,
+        constants=None,
+        decoder_inputs=None,
+        strategy=None,
+        max_length=None,
+        prefix=None,
     ):
         strategy = self.strategy if strategy is None else strategies.get(strategy)
         max_length = self.max_length if max_length is None else max_length

@@ -3,6 +3,7 @@
 from keras import ops
 
 from keras_seq import checks
+from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import step_contract
 from keras_seq.decoding._loop import decode_one_path
 
@@ -18,6 +19,7 @@ def greedy_search(
     constants=None,
     length_penalty=0.0,
     forbidden_ids=(),
+    processors=(),
     return_lengths=False,
 ):
     """Decodes by taking the most likely next token at every step.
@@ -52,6 +54,10 @@ def greedy_search(
             token): their log-probability is set to -inf after the log-softmax, so the
             other tokens keep the model's own log-probabilities. Must not hold
             `end_id`. Defaults to `()`.
+        processors: list of `keras_seq.decoding` processors (`NoRepeatNGram`,
+            `RepetitionPenalty`, ...), run in order on each step's log-probabilities
+            after the masking above; the search and the scores see their output.
+            Defaults to `()`.
         return_lengths: bool. Also return the number of emitted tokens of each
             output (end token included). Defaults to `False`.
 
@@ -93,6 +99,7 @@ def greedy_search(
     )
     length_penalty = checks.check_length_penalty(length_penalty)
     forbidden_ids = checks.check_forbidden_ids(forbidden_ids, end_id)
+    processors = processors_lib.get_list(processors)
 
     def make_chooser(vocab_size):
         def choose(log_probs, step):
@@ -111,5 +118,6 @@ def greedy_search(
         make_chooser=make_chooser,
         length_penalty=length_penalty,
         forbidden_ids=forbidden_ids,
+        processors=processors,
     )
     return (ids, scores, lengths) if return_lengths else (ids, scores)

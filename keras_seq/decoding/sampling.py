@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq import checks
+from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import decode_one_path
 
@@ -26,6 +27,7 @@ def sample(
     min_length=0,
     constants=None,
     forbidden_ids=(),
+    processors=(),
     return_lengths=False,
 ):
     """Decodes by sampling each next token from the step function's distribution.
@@ -74,6 +76,10 @@ def sample(
             token): their log-probability is set to -inf after the log-softmax, so the
             other tokens keep the model's own log-probabilities. Must not hold
             `end_id`. Defaults to `()`.
+        processors: list of `keras_seq.decoding` processors (`NoRepeatNGram`,
+            `RepetitionPenalty`, ...), run in order on each step's log-probabilities
+            after the masking above; the search and the scores see their output.
+            Defaults to `()`.
         return_lengths: bool. Also return the number of emitted tokens of each
             output (end token included). Defaults to `False`.
 
@@ -121,6 +127,7 @@ def sample(
     )
     temperature, top_k, top_p = checks.check_sampling_settings(temperature, top_k, top_p)
     forbidden_ids = checks.check_forbidden_ids(forbidden_ids, end_id)
+    processors = processors_lib.get_list(processors)
     if top_p == 1.0:
         top_p = None  # Keeps every token; skipping it avoids rounding in the cumsum.
     if not (seed is None or isinstance(seed, keras.random.SeedGenerator)):
@@ -168,6 +175,7 @@ def sample(
         make_chooser=make_chooser,
         temperature=temperature,
         forbidden_ids=forbidden_ids,
+        processors=processors,
     )
     return (ids, scores, lengths) if return_lengths else (ids, scores)
 

@@ -14,6 +14,12 @@ or `step_fn(token_ids, state, constants)` when `constants` is given. A decoder m
 also offer `start(batch_size, **decoder_inputs) -> (state, constants)`, which
 `DecodingLayer(...)(decoder_inputs=...)` calls; nothing in `keras_seq.decoding` knows any
 other method of a decoder.
+
+Beam search's coverage penalty needs the attention of each step: with it, the step
+function returns `(logits, new_state, attention)`, `attention` being the step's weights
+over the source `(rows, source_length)` or a pair `(weights, mask)` whose mask marks the
+real (not padding) source positions; a decoder offers this as
+`step(token_ids, state, constants, return_attention=True)` (see `RNNDecoder.step`).
 """
 
 import keras
@@ -95,17 +101,45 @@ def prepare_inputs(state, constants):
     return state, constants, batch
 
 
-def call_step(step_fn, token_ids, state, constants):
+def call_step(step_fn, token_ids, state, constants, with_attention=False):
+    """`step_fn`'s `(logits, new_state)`, or `((logits, new_state), weights, mask)`
+    `with_attention` (see `ATTENTION_CONTRACT`)."""
     if constants is None:
         output = step_fn(token_ids, state)
     else:
         output = step_fn(token_ids, state, constants)
-    if not isinstance(output, (tuple, list)) or len(output) != 2:
-        raise TypeError(
-            "`step_fn` must return a pair `(logits, new_state)`. "
-            f"Received: {type(output).__name__} {output!r}"
+    size = 3 if with_attention else 2
+    if not isinstance(output, (tuple, list)) or len(output) != size:
+        expected = (
+            "a triple `(logits, new_state, attention)`"
+            if with_attention
+            else "a pair `(logits, new_state)`"
         )
-    return output
+        raise TypeError(
+            f"`step_fn` must return {expected}"
+            + (f" ({ATTENTION_CONTRACT})" if with_attention else "")
+            + f". Received: {type(output).__name__} {output!r:.200}"
+        )
+    if not with_attention:
+        return output
+    attention = output[2]
+    weights, mask = attention if isinstance(attention, (tuple, list)) else (attention, None)
+    weights = ops.cast(weights, "float32")
+    if len(weights.shape) != 2:
+        raise ValueError(
+            f"`step_fn`'s attention weights must have shape (rows, source_length) "
+            f"({ATTENTION_CONTRACT}). Received: shape {tuple(weights.shape)}"
+        )
+    mask = ops.ones_like(weights, "bool") if mask is None else ops.cast(mask, "bool")
+    return tuple(output[:2]), weights, mask
+
+
+#: What a step function returns for the coverage penalty of beam search.
+ATTENTION_CONTRACT = (
+    "with a coverage penalty, the step returns a third element: the step's attention "
+    "weights over the source, float (rows, source_length), or a pair (weights, mask) "
+    "whose bool mask marks the real source positions"
+)
 
 
 def check_step_output(output, state, rows):

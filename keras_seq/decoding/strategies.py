@@ -1,10 +1,12 @@
 """Decoding strategies: objects that carry their settings and decode a step function."""
 
+import json
 import typing
 
 import keras
 
 from keras_seq import checks
+from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.greedy import greedy_search
 from keras_seq.decoding.sampling import sample
@@ -33,7 +35,10 @@ class DecodingStrategy:
     `get_config`, and decodes any step function (see `keras_seq.decoding.step_contract`)
     when called. Subclasses name the decoding function they call in `_function` and
     list their settings in `_setting_names`: attributes named like the constructor's
-    arguments and like the function's keyword arguments, which receive them.
+    arguments and like the function's keyword arguments, which receive them. Every
+    strategy also takes `processors`, a list of `keras_seq.decoding` processors run on
+    each step's log-probabilities; the scores it returns are the sums of the
+    log-probabilities the processors leave (see `keras_seq.decoding.processors`).
     """
 
     #: Hypotheses returned per input.
@@ -41,7 +46,16 @@ class DecodingStrategy:
     _setting_names = ()
 
     def __call__(
-        self, step_fn, state, *, start_id, end_id, max_length, constants=None, forbidden_ids=()
+        self,
+        step_fn,
+        state,
+        *,
+        start_id,
+        end_id,
+        max_length,
+        constants=None,
+        forbidden_ids=(),
+        prefix=None,
     ):
         """Decodes from `state` with `step_fn`.
 
@@ -55,6 +69,11 @@ class DecodingStrategy:
             constants: nest of tensors or None. Passed to `step_fn` unchanged.
             forbidden_ids: list of ints. Tokens never emitted; the others keep their
                 log-probabilities (no renormalisation).
+            prefix: the start of every output, per batch element (autocompletion):
+                an int tensor `(batch_size, prefix_length)` padded with -1, a
+                `tf.RaggedTensor`, a list of lists, or a `ForcedPrefix` (which may
+                carry a soft `bias` instead). Applied after the strategy's processors.
+                Defaults to `None`.
 
         Returns:
             A `DecodingResult(ids, scores, lengths)`.
@@ -62,7 +81,8 @@ class DecodingStrategy:
         ids, scores, lengths = self._function(
             step_fn,
             state,
-            **self.get_config(),
+            **{name: getattr(self, name) for name in self._setting_names},
+            processors=self.processors + _prefix_processors(prefix, state),
             start_id=start_id,
             end_id=end_id,
             max_length=max_length,
@@ -75,7 +95,10 @@ class DecodingStrategy:
         return DecodingResult(ids, scores, lengths)
 
     def get_config(self):
-        return {name: getattr(self, name) for name in self._setting_names}
+        config = {name: getattr(self, name) for name in self._setting_names}
+        if self.processors:  # omitted when empty: configs without them stay as they were
+            config["processors"] = [processors_lib.serialize(p) for p in self.processors]
+        return config
 
     @classmethod
     def from_config(cls, config):
@@ -85,11 +108,31 @@ class DecodingStrategy:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
     def __hash__(self):
-        return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
+        return hash((type(self).__name__, json.dumps(self.get_config(), sort_keys=True)))
 
     def __repr__(self):
-        settings = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        settings = {name: getattr(self, name) for name in self._setting_names}
+        if self.processors:
+            settings["processors"] = list(self.processors)
+        settings = ", ".join(f"{key}={value!r}" for key, value in settings.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _prefix_processors(prefix, state):
+    """`(ForcedPrefix,)` for a call's `prefix` (checked against the batch), or `()`."""
+    if prefix is None:
+        return ()
+    if not isinstance(prefix, processors_lib.ForcedPrefix):
+        prefix = processors_lib.ForcedPrefix(prefix)
+    leaves = keras.tree.flatten(state)
+    batch = getattr(leaves[0], "shape", (None,))[0] if leaves else None
+    rows = prefix.table.shape[0]
+    if not prefix.shared and None not in (rows, batch) and rows != batch:
+        raise ValueError(
+            f"Argument `prefix` must hold one prefix per batch element ({batch}). "
+            f"Received: {rows} prefixes"
+        )
+    return (prefix,)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -99,6 +142,8 @@ class GreedySearch(DecodingStrategy):
     Args:
         min_length: int. The end token is forbidden before this many tokens.
             Defaults to `0`.
+        processors: list of `keras_seq.decoding` processors (or their serialized
+            dicts), run in order on each step's log-probabilities. Defaults to `()`.
 
     Example:
     >>> import keras, keras_seq
@@ -117,8 +162,9 @@ class GreedySearch(DecodingStrategy):
     _function = staticmethod(greedy_search)
     _setting_names = ("min_length",)
 
-    def __init__(self, min_length=0):
+    def __init__(self, min_length=0, processors=()):
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
+        self.processors = processors_lib.get_list(processors)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -133,6 +179,16 @@ class BeamSearch(DecodingStrategy):
             `[1, beam_width]`. Defaults to `1`.
         min_length: int. The end token is forbidden before this many tokens.
             Defaults to `0`.
+        processors: list of `keras_seq.decoding` processors (or their serialized
+            dicts), run in order on each step's log-probabilities. Defaults to `()`.
+        coverage_penalty: float. GNMT coverage penalty beta, >= 0, for decoders with
+            attention: the step must return its attention weights (see
+            `keras_seq.decoding.beam_search`). Defaults to `0.0`.
+        num_groups: int. Diverse beam search: groups of `beam_width // num_groups`
+            beams; must divide `beam_width`. Defaults to `1`.
+        diversity_strength: float >= 0. How much a group avoids the tokens the
+            earlier groups kept at the same step (Hamming diversity); it ranks
+            candidates, it does not change the scores. Defaults to `0.0`.
 
     Example:
     >>> import keras, keras_seq
@@ -150,13 +206,38 @@ class BeamSearch(DecodingStrategy):
     """
 
     _function = staticmethod(beam_search)
-    _setting_names = ("beam_width", "length_penalty", "num_return", "min_length")
+    _setting_names = (
+        "beam_width",
+        "length_penalty",
+        "num_return",
+        "min_length",
+        "coverage_penalty",
+        "num_groups",
+        "diversity_strength",
+    )
 
-    def __init__(self, beam_width=4, length_penalty=0.0, num_return=1, min_length=0):
+    def __init__(
+        self,
+        beam_width=4,
+        length_penalty=0.0,
+        num_return=1,
+        min_length=0,
+        processors=(),
+        coverage_penalty=0.0,
+        num_groups=1,
+        diversity_strength=0.0,
+    ):
         self.beam_width, self.length_penalty, self.num_return = checks.check_beam_settings(
             beam_width, length_penalty, num_return
         )
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
+        self.processors = processors_lib.get_list(processors)
+        self.coverage_penalty = checks.check_float(
+            "coverage_penalty", coverage_penalty, low=0.0, expected="a finite number >= 0"
+        )
+        self.num_groups, self.diversity_strength = checks.check_diversity(
+            num_groups, diversity_strength, self.beam_width
+        )
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")
@@ -173,6 +254,8 @@ class Sampling(DecodingStrategy):
             global seed generator at every call. Defaults to `None`.
         min_length: int. The end token is forbidden before this many tokens.
             Defaults to `0`.
+        processors: list of `keras_seq.decoding` processors (or their serialized
+            dicts), run in order on each step's log-probabilities. Defaults to `()`.
 
     Example:
     >>> import keras, keras_seq
@@ -190,12 +273,15 @@ class Sampling(DecodingStrategy):
     _function = staticmethod(sample)
     _setting_names = ("temperature", "top_k", "top_p", "seed", "min_length")
 
-    def __init__(self, temperature=1.0, top_k=None, top_p=None, seed=None, min_length=0):
+    def __init__(
+        self, temperature=1.0, top_k=None, top_p=None, seed=None, min_length=0, processors=()
+    ):
         self.temperature, self.top_k, self.top_p = checks.check_sampling_settings(
             temperature, top_k, top_p
         )
         self.seed = checks.check_int("seed", seed, allow_none=True)
         self.min_length = checks.check_int("min_length", min_length, minimum=0)
+        self.processors = processors_lib.get_list(processors)
 
 
 ALIASES = {"greedy": GreedySearch, "beam": BeamSearch, "sample": Sampling}
@@ -238,8 +324,8 @@ def get(identifier):
 
     Example:
     >>> import keras_seq
-    >>> keras_seq.decoding.get("beam")
-    BeamSearch(beam_width=4, length_penalty=0.0, num_return=1, min_length=0)
+    >>> keras_seq.decoding.get("beam") == keras_seq.decoding.BeamSearch(beam_width=4)
+    True
     >>> keras_seq.decoding.get({"class_name": "Sampling", "config": {"top_k": 5}}).top_k
     5
     """

@@ -317,24 +317,33 @@ class RNNDecoder(keras.layers.Layer):
             output = self.dropout_layer(output, training=training)
         return self.projection(output), new_state, weights
 
-    def step(self, token_ids, state, constants=None):
+    def step(self, token_ids, state, constants=None, return_attention=False):
         """Runs one decoding step.
 
         Args:
             token_ids: int tensor `(batch_size,)`: the previous token.
             state: the nest from `get_initial_state` or a previous `step`.
             constants: the nest from `prepare_memory`, or None without attention.
+            return_attention: bool. Also return `(weights, memory_mask)`, the step's
+                attention over the memory (for beam search's coverage penalty).
 
         Returns:
             `(logits, new_state)`: logits of shape `(batch_size, vocab_size)` and the
-            state for the next step.
+            state for the next step; with `return_attention`, a third element.
         """
         # A plain lookup: calling the Embedding layer would attach a padding mask
         # that the recurrent cells cannot take.
         embedded = ops.take(self.embedding.embeddings, token_ids, axis=0)
         if self.conditioning_dim:
             embedded = ops.concatenate([embedded, constants["conditioning"]], axis=-1)
-        logits, new_state, _ = self._step_from_embedding(embedded, state, constants)
+        logits, new_state, weights = self._step_from_embedding(embedded, state, constants)
+        if return_attention:
+            if weights is None:
+                raise ValueError(
+                    "`return_attention=True` (e.g. for a coverage penalty) needs an "
+                    f"RNNDecoder with attention. Received: attention={self.attention!r}"
+                )
+            return logits, new_state, (weights, constants["mask"])
         return logits, new_state
 
     def call(

@@ -100,14 +100,29 @@ def penalty(length, alpha):
 
 
 def brute_force(
-    model, row, *, start_id, end_id, max_length, min_length=0, alpha=0.0, forbidden_ids=()
+    model,
+    row,
+    *,
+    start_id,
+    end_id,
+    max_length,
+    min_length=0,
+    alpha=0.0,
+    forbidden_ids=(),
+    adjust=None,
 ):
-    """Every hypothesis, as (score, tokens) sorted best first (stable on ties)."""
+    """Every hypothesis, as (score, tokens) sorted best first (stable on ties).
+
+    `adjust(log_probs, emitted_tokens, step) -> log_probs` is a numpy reference of the
+    processors, applied after the masking.
+    """
     results = []
 
     def expand(state, token, step, prefix, log_prob):
         logits, state = model.numpy_step(row, state, token, step)
         log_probs = masked_log_softmax(logits, step, end_id, min_length, 1.0, forbidden_ids)
+        if adjust is not None:
+            log_probs = adjust(log_probs, prefix, step)
         for next_token in range(len(log_probs)):
             if log_probs[next_token] == -np.inf:
                 continue
@@ -131,7 +146,9 @@ def emitted(ids_row, end_id):
     return tuple(ids_row)
 
 
-def teacher_forced(model, row, tokens, *, start_id, end_id, min_length=0, temperature=1.0):
+def teacher_forced(
+    model, row, tokens, *, start_id, end_id, min_length=0, temperature=1.0, adjust=None
+):
     """Per-step (log_probs, chosen) when feeding `tokens` after the start token."""
     state = model.numpy_initial(row)
     previous = start_id
@@ -139,14 +156,18 @@ def teacher_forced(model, row, tokens, *, start_id, end_id, min_length=0, temper
     for step, token in enumerate(tokens):
         logits, state = model.numpy_step(row, state, previous, step)
         log_probs = masked_log_softmax(logits, step, end_id, min_length, temperature)
+        if adjust is not None:
+            log_probs = adjust(log_probs, tuple(tokens[:step]), step)
         steps.append((log_probs, token))
         previous = token
     return steps
 
 
-def teacher_forced_score(model, row, tokens, *, start_id, end_id, min_length=0, alpha=0.0):
+def teacher_forced_score(
+    model, row, tokens, *, start_id, end_id, min_length=0, alpha=0.0, adjust=None
+):
     steps = teacher_forced(
-        model, row, tokens, start_id=start_id, end_id=end_id, min_length=min_length
+        model, row, tokens, start_id=start_id, end_id=end_id, min_length=min_length, adjust=adjust
     )
     return sum(lp[t] for lp, t in steps) / penalty(len(tokens), alpha)
 
@@ -165,3 +186,44 @@ def exhaustive_width(vocab_size, max_length):
 
 def to_numpy(x):
     return keras.ops.convert_to_numpy(x)
+
+
+def check_against_brute_force(model, batch_size, ids, scores, adjust=None, **kwargs):
+    """Beam results (ids, scores: numpy) equal brute force wherever ranks are not ties.
+
+    `adjust` is a numpy reference of the processors, or a list of them, one per row.
+    """
+    num_return = ids.shape[1]
+    adjusts = adjust if isinstance(adjust, list) else [adjust] * batch_size
+    for row, adjust in enumerate(adjusts):
+        expected = brute_force(model, row, adjust=adjust, **kwargs)
+        expected_scores = [s for s, _ in expected[:num_return]]
+        expected_scores += [-np.inf] * (num_return - len(expected_scores))
+        np.testing.assert_allclose(scores[row], expected_scores, atol=1e-5, rtol=0)
+        returned = [emitted(ids[row, j], kwargs["end_id"]) for j in range(num_return)]
+        for j, tokens in enumerate(returned):
+            if j >= len(expected):
+                assert not ids[row, j].any()
+                continue
+            assert_padded(ids[row, j], kwargs["end_id"])
+            # The returned sequence really has the returned score ...
+            rescored = teacher_forced_score(
+                model,
+                row,
+                tokens,
+                start_id=kwargs["start_id"],
+                end_id=kwargs["end_id"],
+                min_length=kwargs["min_length"],
+                alpha=kwargs["alpha"],
+                adjust=adjust,
+            )
+            np.testing.assert_allclose(scores[row, j], rescored, atol=1e-5, rtol=0)
+            # ... and is the brute-force one wherever the ranking is not a near tie.
+            gaps = [
+                abs(expected[j][0] - expected[i][0])
+                for i in (j - 1, j + 1)
+                if 0 <= i < len(expected)
+            ]
+            if all(gap > 1e-4 for gap in gaps):
+                assert tokens == expected[j][1], (row, j, tokens, expected[j])
+        assert len(set(returned[: len(expected)])) == min(num_return, len(expected))

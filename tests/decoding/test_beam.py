@@ -9,7 +9,7 @@ from tests.decoding.decoding_fakes import (
     RNNModel,
     TableModel,
     assert_padded,
-    brute_force,
+    check_against_brute_force,
     emitted,
     exhaustive_width,
     random_tables,
@@ -24,41 +24,6 @@ def run_beam(model, **kwargs):
     state, constants = model.initial_state()
     ids, scores = beam_search(model.step_fn, state, constants=constants, **kwargs)
     return to_numpy(ids), to_numpy(scores)
-
-
-def check_against_brute_force(model, batch_size, ids, scores, **kwargs):
-    num_return = ids.shape[1]
-    for row in range(batch_size):
-        expected = brute_force(model, row, **kwargs)
-        expected_scores = [s for s, _ in expected[:num_return]]
-        expected_scores += [-np.inf] * (num_return - len(expected_scores))
-        np.testing.assert_allclose(scores[row], expected_scores, atol=1e-5, rtol=0)
-        returned = [emitted(ids[row, j], kwargs["end_id"]) for j in range(num_return)]
-        for j, tokens in enumerate(returned):
-            if j >= len(expected):
-                assert not ids[row, j].any()
-                continue
-            assert_padded(ids[row, j], kwargs["end_id"])
-            # The returned sequence really has the returned score ...
-            rescored = teacher_forced_score(
-                model,
-                row,
-                tokens,
-                start_id=kwargs["start_id"],
-                end_id=kwargs["end_id"],
-                min_length=kwargs["min_length"],
-                alpha=kwargs["alpha"],
-            )
-            np.testing.assert_allclose(scores[row, j], rescored, atol=1e-5, rtol=0)
-            # ... and is the brute-force one wherever the ranking is not a near tie.
-            gaps = [
-                abs(expected[j][0] - expected[i][0])
-                for i in (j - 1, j + 1)
-                if 0 <= i < len(expected)
-            ]
-            if all(gap > 1e-4 for gap in gaps):
-                assert tokens == expected[j][1], (row, j, tokens, expected[j])
-        assert len(set(returned[: len(expected)])) == min(num_return, len(expected))
 
 
 @settings(max_examples=60, deadline=None)
