@@ -54,7 +54,8 @@ class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
         if head in ("softmax", "crf") and num_outputs == 1:
             raise ValueError(
                 f"A {head} over one output has one answer (a softmax is always 1): use "
-                f"head='sigmoid' (binary) or num_outputs >= 2. Received: head={head!r}, num_outputs=1"
+                f"head='sigmoid' (binary) or num_outputs >= 2. Received: head={head!r}, "
+                "num_outputs=1"
             )
         check_positive_int("units", units)  # the default `embedding_dim`
         if vocab_size is not None and embedding_dim is None:
