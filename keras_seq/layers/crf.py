@@ -92,13 +92,27 @@ class CRF(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def _time_major(self, potentials, mask):
-        """Float32 potentials and a bool mask, time first (what `ops.scan` walks)."""
+    def _time_major(self, potentials, mask, tags=None):
+        """The potentials, mask and tags packed into one float32 tensor, time first.
+
+        `ops.scan` walks it; `_unpack` splits a step. One tensor, because the TensorFlow
+        `ops.scan` fails on several `xs` of unknown length (Keras 3.15: `n_static` is
+        None in keras/src/backend/tensorflow/core.py, "'NoneType' object has no
+        attribute 'assert_is_compatible_with'"; tests/layers/test_crf.py keeps a check).
+        """
         potentials = ops.cast(potentials, "float32")
         if mask is None:
             mask = ops.ones(ops.shape(potentials)[:2], "bool")
-        mask = ops.cast(mask, "bool")
-        return ops.transpose(potentials, (1, 0, 2)), ops.transpose(mask, (1, 0))
+        parts = [potentials, ops.cast(mask, "float32")[..., None]]
+        if tags is not None:  # tag ids are exact in float32
+            parts.append(ops.cast(tags, "float32")[..., None])
+        return ops.transpose(ops.concatenate(parts, axis=-1), (1, 0, 2))
+
+    def _unpack(self, step):
+        """(potentials, real, tag) of one packed step; tag is None without tags."""
+        potentials, real = step[:, : self.num_tags], step[:, self.num_tags] > 0.5
+        has_tags = step.shape[-1] == self.num_tags + 2
+        return potentials, real, ops.cast(step[:, -1], "int32") if has_tags else None
 
     def _weights(self, potentials):
         if not self.built:  # `decode` or `log_likelihood` before any call
@@ -127,15 +141,14 @@ class CRF(keras.layers.Layer):
 
     def _path_score(self, potentials, tags, mask):
         transitions, start, end = self._weights(potentials)
-        potentials, mask = self._time_major(potentials, mask)
-        tags = ops.transpose(ops.cast(tags, "int32"), (1, 0))
-        num_tags = ops.shape(transitions)[0]
-        batch = ops.shape(potentials)[1]
+        steps = self._time_major(potentials, mask, tags)
+        num_tags = self.num_tags
+        batch = ops.shape(steps)[1]
         flat_transitions = ops.reshape(transitions, (-1,))
 
         def step(carry, inputs):
             previous, started, score = carry
-            step_potentials, tag, real = inputs
+            step_potentials, real, tag = self._unpack(inputs)
             unary = ops.take_along_axis(step_potentials, tag[:, None], axis=1)[:, 0]
             link = ops.where(
                 started,
@@ -146,7 +159,7 @@ class CRF(keras.layers.Layer):
             return (ops.where(real, tag, previous), started | real, score), None
 
         init = (ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), ops.zeros((batch,)))
-        (last, started, score), _ = ops.scan(step, init, (potentials, tags, mask))
+        (last, started, score), _ = ops.scan(step, init, steps)
         return score + ops.where(started, ops.take(end, last), 0.0)
 
     def log_partition(self, potentials, mask=None):
@@ -160,17 +173,18 @@ class CRF(keras.layers.Layer):
             A float32 tensor of shape `(batch_size,)`.
         """
         transitions, start, end = self._weights(potentials)
-        potentials, mask = self._time_major(potentials, mask)
+        steps = self._time_major(potentials, mask)
 
         def step(carry, inputs):
             alpha, started = carry  # alpha[b, j]: log-sum of the paths ending in tag j
-            step_potentials, real = inputs
+            step_potentials, real, _ = self._unpack(inputs)
             linked = ops.logsumexp(alpha[:, :, None] + transitions[None], axis=1)
             alpha_next = ops.where(started[:, None], linked, start[None]) + step_potentials
             return (ops.where(real[:, None], alpha_next, alpha), started | real), None
 
-        init = (ops.zeros_like(potentials[0]), ops.zeros_like(mask[0]))
-        (alpha, started), _ = ops.scan(step, init, (potentials, mask))
+        first_potentials, first_real, _ = self._unpack(steps[0])
+        init = (ops.zeros_like(first_potentials), ops.zeros_like(first_real))
+        (alpha, started), _ = ops.scan(step, init, steps)
         return ops.where(started, ops.logsumexp(alpha + end[None], axis=1), 0.0)
 
     def decode(self, potentials, mask=None):
@@ -185,15 +199,14 @@ class CRF(keras.layers.Layer):
             masked steps.
         """
         transitions, start, end = self._weights(potentials)
-        potentials, time_mask = self._time_major(potentials, mask)
-        num_tags = ops.shape(transitions)[0]
-        stay = ops.arange(num_tags, dtype="int32")[None]
+        steps = self._time_major(potentials, mask)
+        stay = ops.arange(self.num_tags, dtype="int32")[None]
 
         # The pointers ride in the carry because the TensorFlow `ops.scan` needs each
         # step's output to match the carry in structure and dtype (keras-team/keras#19681).
         def forward(carry, inputs):
             delta, started, _ = carry  # delta[b, j]: the best score of a path ending in j
-            step_potentials, real = inputs
+            step_potentials, real, _ = self._unpack(inputs)
             candidates = delta[:, :, None] + transitions[None]
             delta_next = (
                 ops.where(started[:, None], ops.max(candidates, axis=1), start[None])
@@ -208,9 +221,9 @@ class CRF(keras.layers.Layer):
             carry = (ops.where(real[:, None], delta_next, delta), started | real, pointer)
             return carry, carry
 
-        first = potentials[0]
-        init = (ops.zeros_like(first), ops.zeros_like(time_mask[0]), ops.zeros_like(first, "int32"))
-        (delta, _, _), (_, _, pointers) = ops.scan(forward, init, (potentials, time_mask))
+        first, first_real, _ = self._unpack(steps[0])
+        init = (ops.zeros_like(first), ops.zeros_like(first_real), ops.zeros_like(first, "int32"))
+        (delta, _, _), (_, _, pointers) = ops.scan(forward, init, steps)
         last = ops.cast(ops.argmax(delta + end[None], axis=1), "int32")
 
         def backward(tag, pointer):

@@ -149,3 +149,19 @@ def test_tensorflow_scan_still_needs_outputs_like_the_carry():
 
     with pytest.raises(Exception, match="TensorArray dtype is float32"):
         ops.scan(step, np.float32(0), np.ones(3, "float32"))
+
+
+@pytest.mark.tensorflow_only
+def test_tensorflow_scan_still_fails_on_several_xs_of_unknown_length():
+    # Why `CRF` packs its per-step inputs into one tensor (see `CRF._time_major`).
+    import tensorflow as tf
+
+    def step(carry, inputs):
+        return carry + inputs[0] * inputs[1], None
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def scan(xs):
+        return ops.scan(step, tf.constant(0.0), (xs, xs))[0]
+
+    with pytest.raises(AttributeError, match="assert_is_compatible_with"):
+        scan(tf.ones(3))
