@@ -108,7 +108,8 @@ class ManyToMany(RecurrentModel):
             mask = mask & (steps != 0)
             real = ops.cast(mask, "float32")
             weights = ops.sum(steps * real, axis=1) / ops.maximum(ops.sum(real, axis=1), 1.0)
-        negative_log_likelihood = -self.crf.log_likelihood(potentials, y, mask)
+        tags = ops.reshape(y, ops.shape(mask))  # (batch, timesteps), or with a last axis of 1
+        negative_log_likelihood = -self.crf.log_likelihood(potentials, tags, mask)
         # Each replica's share of the global batch's mean (see models/distribute.py).
         batch = ops.cast(ops.shape(potentials)[0], "float32")
         loss = ops.sum(negative_log_likelihood * weights) / ops.maximum(replica_sum(batch), 1.0)

@@ -39,6 +39,8 @@ def test_loss_is_the_mean_negative_log_likelihood_of_the_real_steps():
 
     np.testing.assert_allclose(loss(), expected.mean(), rtol=1e-5)
     np.testing.assert_allclose(model.compute_loss(IDS, TAGS, scores), expected.mean(), rtol=1e-5)
+    trailing_axis = model.compute_loss(IDS, TAGS[..., None], scores)
+    np.testing.assert_allclose(trailing_axis, expected.mean(), rtol=1e-5)
     weights = np.array([1.0, 0.0, 2.0], "float32")
     np.testing.assert_allclose(loss(weights), (expected * weights).mean(), rtol=1e-5)
     # Per-step weights: a zero weight leaves the step out of the sentence.
