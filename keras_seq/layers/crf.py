@@ -92,8 +92,8 @@ class CRF(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def _time_major(self, potentials, mask, tags=None):
-        """The potentials, mask and tags packed into one float32 tensor, time first.
+    def _time_major(self, potentials, mask):
+        """The potentials and the mask packed into one float32 tensor, time first.
 
         `ops.scan` walks it; `_unpack` splits a step. One tensor, because the TensorFlow
         `ops.scan` fails on several `xs` of unknown length (Keras 3.15: `n_static` is
@@ -103,16 +103,12 @@ class CRF(keras.layers.Layer):
         potentials = ops.cast(potentials, "float32")
         if mask is None:
             mask = ops.ones(ops.shape(potentials)[:2], "bool")
-        parts = [potentials, ops.cast(mask, "float32")[..., None]]
-        if tags is not None:  # tag ids are exact in float32
-            parts.append(ops.cast(tags, "float32")[..., None])
-        return ops.transpose(ops.concatenate(parts, axis=-1), (1, 0, 2))
+        packed = ops.concatenate([potentials, ops.cast(mask, "float32")[..., None]], axis=-1)
+        return ops.transpose(packed, (1, 0, 2))
 
     def _unpack(self, step):
-        """(potentials, real, tag) of one packed step; tag is None without tags."""
-        potentials, real = step[:, : self.num_tags], step[:, self.num_tags] > 0.5
-        has_tags = step.shape[-1] == self.num_tags + 2
-        return potentials, real, ops.cast(step[:, -1], "int32") if has_tags else None
+        """(potentials, real) of one packed step."""
+        return step[:, : self.num_tags], step[:, self.num_tags] > 0.5
 
     def _weights(self, potentials):
         if not self.built:  # `decode` or `log_likelihood` before any call
@@ -140,27 +136,31 @@ class CRF(keras.layers.Layer):
         return self._path_score(potentials, tags, mask) - self.log_partition(potentials, mask)
 
     def _path_score(self, potentials, tags, mask):
+        """The score of the `tags` path, without a loop over the steps."""
         transitions, start, end = self._weights(potentials)
-        steps = self._time_major(potentials, mask, tags)
-        num_tags = self.num_tags
-        batch = ops.shape(steps)[1]
-        flat_transitions = ops.reshape(transitions, (-1,))
-
-        def step(carry, inputs):
-            previous, started, score = carry
-            step_potentials, real, tag = self._unpack(inputs)
-            unary = ops.take_along_axis(step_potentials, tag[:, None], axis=1)[:, 0]
-            link = ops.where(
-                started,
-                ops.take(flat_transitions, previous * num_tags + tag),
-                ops.take(start, tag),
-            )
-            score = score + ops.where(real, unary + link, 0.0)
-            return (ops.where(real, tag, previous), started | real, score), None
-
-        init = (ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), ops.zeros((batch,)))
-        (last, started, score), _ = ops.scan(step, init, steps)
-        return score + ops.where(started, ops.take(end, last), 0.0)
+        potentials = ops.cast(potentials, "float32")
+        if mask is None:
+            mask = ops.ones(ops.shape(potentials)[:2], "bool")
+        mask = ops.cast(mask, "bool")
+        real = ops.cast(mask, "float32")
+        path = ops.one_hot(ops.cast(tags, "int32"), self.num_tags) * real[..., None]
+        # The path over the real steps only, in order (masked steps squeezed out): the
+        # step of rank k moves to position k, so neighbours in `chain` are linked. The
+        # move is a (timesteps x timesteps) matrix a sequence: fine for sentences.
+        rank = ops.cumsum(ops.cast(mask, "int32"), axis=1) - 1
+        positions = ops.arange(ops.shape(mask)[1], dtype="int32")
+        moves = ops.cast(ops.equal(rank[:, :, None], positions[None, None]), "float32")
+        chain = ops.einsum("bst,bsk->btk", moves * real[..., None], path)
+        linked = ops.sum(ops.matmul(chain[:, :-1], transitions) * chain[:, 1:], axis=(1, 2))
+        last = ops.cast(
+            ops.equal(rank, ops.sum(ops.cast(mask, "int32"), axis=1)[:, None] - 1), "float32"
+        )
+        return (
+            ops.sum(path * potentials, axis=(1, 2))
+            + linked
+            + ops.sum(chain[:, 0] * start, axis=-1)
+            + ops.sum(path * (last * real)[..., None] * end, axis=(1, 2))
+        )
 
     def log_partition(self, potentials, mask=None):
         """Log of the summed exponentiated scores of all tag paths (the forward algorithm).
@@ -177,12 +177,12 @@ class CRF(keras.layers.Layer):
 
         def step(carry, inputs):
             alpha, started = carry  # alpha[b, j]: log-sum of the paths ending in tag j
-            step_potentials, real, _ = self._unpack(inputs)
+            step_potentials, real = self._unpack(inputs)
             linked = ops.logsumexp(alpha[:, :, None] + transitions[None], axis=1)
             alpha_next = ops.where(started[:, None], linked, start[None]) + step_potentials
             return (ops.where(real[:, None], alpha_next, alpha), started | real), None
 
-        first_potentials, first_real, _ = self._unpack(steps[0])
+        first_potentials, first_real = self._unpack(steps[0])
         init = (ops.zeros_like(first_potentials), ops.zeros_like(first_real))
         (alpha, started), _ = ops.scan(step, init, steps)
         return ops.where(started, ops.logsumexp(alpha + end[None], axis=1), 0.0)
@@ -206,7 +206,7 @@ class CRF(keras.layers.Layer):
         # step's output to match the carry in structure and dtype (keras-team/keras#19681).
         def forward(carry, inputs):
             delta, started, _ = carry  # delta[b, j]: the best score of a path ending in j
-            step_potentials, real, _ = self._unpack(inputs)
+            step_potentials, real = self._unpack(inputs)
             candidates = delta[:, :, None] + transitions[None]
             delta_next = (
                 ops.where(started[:, None], ops.max(candidates, axis=1), start[None])
@@ -221,7 +221,7 @@ class CRF(keras.layers.Layer):
             carry = (ops.where(real[:, None], delta_next, delta), started | real, pointer)
             return carry, carry
 
-        first, first_real, _ = self._unpack(steps[0])
+        first, first_real = self._unpack(steps[0])
         init = (ops.zeros_like(first), ops.zeros_like(first_real), ops.zeros_like(first, "int32"))
         (delta, _, _), (_, _, pointers) = ops.scan(forward, init, steps)
         last = ops.cast(ops.argmax(delta + end[None], axis=1), "int32")
