@@ -8,6 +8,7 @@ that imports only TensorFlow.
 
     python applications/pos_tagging.py --output pos-run
     python applications/pos_tagging.py --quick      # a CPU-minutes smoke run
+    python applications/pos_tagging.py --quick --head crf   # a CRF over the tags
 """
 
 import argparse
@@ -41,6 +42,12 @@ def parse_args(argv=None):
     parser.add_argument("--embedding-dim", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument(
+        "--head",
+        choices=["softmax", "crf"],
+        default="softmax",
+        help="a softmax per word, or a linear-chain CRF over the sentence's tags",
+    )
     parser.add_argument(
         "--word-dropout",
         type=float,
@@ -90,31 +97,23 @@ def most_frequent_tag_baseline(train_words, train_tags):
     return lambda word: best.get(word, default)
 
 
-def with_end_token(end_id, unknown_id, word_dropout=0.0, seed=None):
-    """A `tf.data` map: appends the end token the serving tokenizer adds to every
-    sentence (weight 0, so it never counts), weights real words 1, and replaces a
-    `word_dropout` fraction of the training words with `unknown_id`."""
+def with_word_dropout(unknown_id, rate, seed=None):
+    """A `tf.data` map replacing a `rate` fraction of the training words with
+    `unknown_id`."""
 
-    def add(words, tags):
-        lengths = tf.reduce_sum(tf.cast(words != 0, tf.int32), axis=1)
-        real = tf.sequence_mask(lengths, tf.shape(words)[1] + 1)
-        if word_dropout:
-            drop = tf.random.uniform(tf.shape(words), seed=seed) < word_dropout
-            words = tf.where(drop & (words != 0), unknown_id, words)
-        words = tf.pad(words, [[0, 0], [0, 1]])
-        tags = tf.pad(tags, [[0, 0], [0, 1]])
-        end = tf.one_hot(lengths, tf.shape(words)[1], dtype=tf.int32) * end_id
-        return words + end, tags, tf.cast(real, tf.float32)
+    def drop(words, tags):
+        dropped = tf.random.uniform(tf.shape(words), seed=seed) < rate
+        return tf.where(dropped & (words != 0), unknown_id, words), tags
 
-    return add
+    return drop
 
 
 def tag_batches(model, dataset, tokenizer):
     """(correct, total) over all words and over words outside the vocabulary."""
     correct = total = unknown_correct = unknown_total = 0
-    for words, tags, weights in dataset:
+    for words, tags in dataset:
         predicted = np.argmax(model(words, training=False), axis=-1)
-        real = weights.numpy() > 0
+        real = words.numpy() != 0
         right = (predicted == tags.numpy()) & real
         unknown = (words.numpy() == tokenizer.unknown_id) & real
         correct += right.sum()
@@ -149,13 +148,9 @@ def main(argv=None):
         data = ks.data.tagging_dataset(
             words, tags, tokenizer, tag_names, args.batch_size, shuffle=training, seed=args.seed
         )
-        add = with_end_token(
-            tokenizer.end_id,
-            tokenizer.unknown_id,
-            args.word_dropout if training else 0.0,
-            args.seed,
-        )
-        return data.map(add).prefetch(tf.data.AUTOTUNE)
+        if training and args.word_dropout:
+            data = data.map(with_word_dropout(tokenizer.unknown_id, args.word_dropout, args.seed))
+        return data.prefetch(tf.data.AUTOTUNE)
 
     train, dev, test = (
         batches(train_words, train_tags, True),
@@ -171,10 +166,12 @@ def main(argv=None):
             bidirectional=True,
             dropout=args.dropout,
             num_outputs=len(tag_names),
+            head=args.head,
         )
         model.compile(
             keras.optimizers.Adam(2e-3, global_clipnorm=5.0),
-            loss="sparse_categorical_crossentropy",
+            # The CRF head trains on its own negative log-likelihood.
+            loss=None if args.head == "crf" else "sparse_categorical_crossentropy",
             weighted_metrics=["accuracy"],
         )
     checkpoint = os.path.join(args.output, "best.weights.h5")
@@ -206,7 +203,11 @@ def main(argv=None):
     _common.print_table(
         ["tagger", "test UPOS accuracy", f"on the {unknown_words} out-of-vocabulary words"],
         [
-            ("BiLSTM tagger", f"{100 * accuracy:.2f}%", f"{100 * unknown_accuracy:.2f}%"),
+            (
+                f"BiLSTM tagger, {args.head} head",
+                f"{100 * accuracy:.2f}%",
+                f"{100 * unknown_accuracy:.2f}%",
+            ),
             (
                 "most frequent tag per word",
                 f"{100 * baseline_accuracy:.2f}%",
@@ -243,6 +244,7 @@ def main(argv=None):
         baseline_unknown_word_accuracy=float(baseline_unknown),
         best_dev_accuracy=float(max(history.history["val_accuracy"])),
         best_epoch=best_epoch,
+        head=args.head,
         served=served,
         export=export_path,
     )

@@ -65,13 +65,12 @@ def _tagger_endpoint(model, source_tokenizer, labels):
     check_tokenizer("source_tokenizer", source_tokenizer, model.vocab_size)
     labels = _label_names("labels", labels, model.num_outputs)
     table = tf.constant(labels)
-    end_id = source_tokenizer.end_id
 
     def run(texts):
-        ids = source_tokenizer.encode(texts)
+        # Without an end token: taggers train on `tagging_dataset`'s ids, which have none.
+        ids = source_tokenizer.encode(texts, add_end=False)
         best = tf.argmax(model(ids, training=False), axis=-1, output_type=tf.int32)
-        # One tag per real token: padding and the end token that closes each row are dropped.
-        real = tf.logical_and(tf.not_equal(ids, 0), tf.not_equal(ids, end_id))
+        real = tf.not_equal(ids, 0)  # one tag per token: padding is dropped
         tags = tf.ragged.boolean_mask(tf.gather(table, best), real)
         tokens = tf.ragged.boolean_mask(
             tf.gather(tf.constant(source_tokenizer.get_vocabulary()), ids), real
@@ -132,7 +131,8 @@ def export_text_model(
       with `num_return > 1`) and `scores` (log-probabilities, length-penalised).
     - `ManyToOne` classifier: `labels` (class names) and `probabilities`.
     - `ManyToMany` tagger: `tags` (one tag per token, space separated) and `tokens`
-      (the tokens they belong to, space separated).
+      (the tokens they belong to, space separated). The tokens are encoded without an
+      end token, as `keras_seq.data.tagging_dataset` encodes the training words.
 
     Loading needs only TensorFlow (plus `tensorflow_text` when a subword tokenizer's
     ops are used): `tf.saved_model.load(path).signatures["serving_default"](

@@ -245,6 +245,35 @@ def test_classifier_and_tagger_exports(tmp_path):
     assert serve(texts=tf.constant([], tf.string))["tags"].shape == (0,)
 
 
+def test_tagger_export_encodes_words_as_tagging_dataset(tmp_path):
+    # The exported tagger once encoded with an end token that training data never has
+    # (issue 12); for a CRF, or a bidirectional encoder, it changes the real words' tags.
+    sentences = ["good film", "bad film good", "film bad bad good", "good", "bad good film"]
+    tokenizer = ks.data.WordTokenizer()
+    tokenizer.adapt(sentences)
+    keras.utils.set_random_seed(0)
+    tagger = ks.models.ManyToMany(
+        vocab_size=tokenizer.vocabulary_size, units=8, num_outputs=3, head="crf"
+    )
+    tagger.build((None, None))
+    tagger.crf.transitions.assign(np.random.default_rng(0).normal(size=(3, 3)) * 5)
+    words = [sentence.split() for sentence in sentences]
+    labels = np.array(["A", "B", "C"])
+
+    def tags(ids):
+        best = np.argmax(tagger.predict(ids, verbose=0), axis=-1)
+        return [" ".join(labels[row[: len(w)]]) for row, w in zip(best, words)]
+
+    expected = tags(tokenizer.lookup(words).to_tensor())  # as `tagging_dataset` looks up
+    assert [len(t.split()) for t in expected] == [len(w) for w in words]
+    assert tags(tokenizer.encode(sentences)) != expected  # the check can fail
+    serve = tf.saved_model.load(
+        export_text_model(tagger, tmp_path / "tagger", tokenizer, labels=list(labels))
+    ).signatures["serving_default"]
+    served = serve(texts=tf.constant(sentences))["tags"].numpy()
+    assert [s.decode() for s in served] == expected
+
+
 def test_bad_export_arguments(translator, tmp_path):
     model, source, target = translator
     with pytest.raises(ValueError, match="decodes deterministically"):

@@ -3,6 +3,7 @@
 from keras_seq.layers.bahdanau_attention import BahdanauAttention
 from keras_seq.layers.bidirectional import Bidirectional
 from keras_seq.layers.bridge import Bridge
+from keras_seq.layers.crf import CRF
 from keras_seq.layers.luong_attention import LuongAttention
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.layers.rnn_encoder import RNNEncoder
@@ -12,6 +13,7 @@ __all__ = [
     "BahdanauAttention",
     "Bidirectional",
     "Bridge",
+    "CRF",
     "LuongAttention",
     "RNNDecoder",
     "RNNEncoder",

@@ -28,6 +28,7 @@ class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
 
     return_sequences = False
     sequence_input = True
+    heads = HEADS  # head name -> the Dense activation
 
     def __init__(
         self,
@@ -48,12 +49,13 @@ class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
         check_positive_int("num_outputs", num_outputs)
         if head is None:
             head = "softmax" if num_outputs > 1 else "sigmoid"
-        if head not in HEADS:
-            raise ValueError(f"`head` must be one of {sorted(HEADS)}. Received: head={head!r}")
-        if head == "softmax" and num_outputs == 1:
+        if head not in self.heads:
+            raise ValueError(f"`head` must be one of {sorted(self.heads)}. Received: head={head!r}")
+        if head in ("softmax", "crf") and num_outputs == 1:
             raise ValueError(
-                "A softmax over one output is always 1: use head='sigmoid' (binary) or "
-                "num_outputs >= 2. Received: head='softmax', num_outputs=1"
+                f"A {head} over one output has one answer (a softmax is always 1): use "
+                f"head='sigmoid' (binary) or num_outputs >= 2. Received: head={head!r}, "
+                "num_outputs=1"
             )
         check_positive_int("units", units)  # the default `embedding_dim`
         if vocab_size is not None and embedding_dim is None:
@@ -89,7 +91,9 @@ class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
         self.head = head
         self.mask_value = mask_value
         self.output_dropout = keras.layers.Dropout(dropout) if dropout > 0 else None
-        self.output_layer = keras.layers.Dense(num_outputs, activation=HEADS[head], name="output")
+        self.output_layer = keras.layers.Dense(
+            num_outputs, activation=self.heads[head], name="output"
+        )
 
     @property
     def input_dtype(self):
