@@ -73,6 +73,12 @@ class RNNDecoder(keras.layers.Layer):
             `conditioning_dim > 0`.
         training: bool or None.
         return_attention: bool. Also return the alignment weights.
+        feedback: None (teacher forcing) or, for the loop variants only, a
+            callable with a `per_step` attribute (scheduled sampling, see
+            `keras_seq.models.scheduled_sampling`): step `t` reads
+            `feedback(x_t, per_step_t, logits_{t-1})` instead of the embedded input
+            `x_t`; `per_step` is a dict of `(batch_size, timesteps, ...)` tensors,
+            sliced per step.
 
     Returns:
         Logits of shape `(batch_size, timesteps, vocab_size)`; with
@@ -346,8 +352,15 @@ class RNNDecoder(keras.layers.Layer):
         conditioning=None,
         training=None,
         return_attention=False,
+        feedback=None,
     ):
         target_ids = check_token_ids("target_ids", target_ids, self.vocab_size)
+        if feedback is not None and not self.loops_over_steps:
+            raise ValueError(
+                "`feedback` feeds the predictions of a decoder that loops over steps "
+                f"(Bahdanau attention or input feeding). Received: attention={self.attention!r}, "
+                f"input_feeding={self.input_feeding}"
+            )
         if self.attention is not None and memory is None:
             raise ValueError(
                 f"An RNNDecoder with attention={self.attention!r} needs `memory`. "
@@ -369,7 +382,9 @@ class RNNDecoder(keras.layers.Layer):
         constants = self.prepare_memory(memory, memory_mask, conditioning)
         batch_size = ops.shape(target_ids)[0]
         if self.loops_over_steps:
-            logits, weights = self._loop(embedded, initial_state, constants, batch_size, training)
+            logits, weights = self._loop(
+                embedded, initial_state, constants, batch_size, training, feedback
+            )
         else:
             logits, weights = self._parallel(
                 embedded, target_ids, initial_state, constants, training
@@ -394,7 +409,7 @@ class RNNDecoder(keras.layers.Layer):
             output = self.dropout_layer(output, training=training)
         return self.projection(output), weights
 
-    def _loop(self, embedded, initial_state, constants, batch_size, training):
+    def _loop(self, embedded, initial_state, constants, batch_size, training, feedback=None):
         # Keras's TensorFlow `scan` stacks only values shaped like the carry, so the
         # step's outputs travel in the carry and are read back from the stacked carries.
         carry = {
@@ -403,14 +418,23 @@ class RNNDecoder(keras.layers.Layer):
             "weights": ops.zeros(ops.shape(constants["memory"])[:2], dtype=self.compute_dtype),
         }
 
+        inputs = ops.transpose(embedded, (1, 0, 2))
+        if feedback is not None:
+            per_step = keras.tree.map_structure(
+                lambda value: ops.moveaxis(value, 1, 0), feedback.per_step
+            )
+            inputs = (inputs, per_step)
+
         def one_step(carry, x_t):
+            if feedback is not None:
+                x_t = feedback(x_t[0], x_t[1], carry["logits"])
             logits, state, weights = self._step_from_embedding(
                 x_t, carry["state"], constants, training=training
             )
             new_carry = {"state": state, "logits": logits, "weights": weights}
             return new_carry, new_carry
 
-        _, stacked = ops.scan(one_step, carry, ops.transpose(embedded, (1, 0, 2)))
+        _, stacked = ops.scan(one_step, carry, inputs)
         return (
             ops.transpose(stacked["logits"], (1, 0, 2)),
             ops.transpose(stacked["weights"], (1, 0, 2)),
