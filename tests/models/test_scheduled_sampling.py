@@ -129,6 +129,12 @@ def test_bad_types_are_refused():
         )
 
 
+def test_a_parallel_decoder_refuses_feedback():
+    model = seq2seq("parallel", ConstantSchedule(1.0))
+    with pytest.raises(ValueError, match="feedback"):
+        model.decoder(np.array([[1, 5]]), **model.decoder_start(SOURCE[:1]), feedback=pick)
+
+
 @pytest.mark.parametrize("decoder", sorted(DECODERS))
 def test_probability_zero_is_teacher_forcing(decoder):
     """The same training logits, so the same loss, as without scheduled sampling."""
