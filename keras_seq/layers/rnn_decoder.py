@@ -76,9 +76,8 @@ class RNNDecoder(keras.layers.Layer):
         feedback: None (teacher forcing) or, for the loop variants only, a
             callable with a `per_step` attribute (scheduled sampling, see
             `keras_seq.models.scheduled_sampling`): step `t` reads
-            `feedback(x_t, per_step_t, logits_{t-1})` instead of the embedded input
-            `x_t`; `per_step` is a dict of `(batch_size, timesteps, ...)` tensors,
-            sliced per step.
+            `feedback(x_t, per_step[:, t], logits_{t-1})` instead of the embedded
+            input `x_t`; `per_step` is a float tensor `(batch_size, timesteps, n)`.
 
     Returns:
         Logits of shape `(batch_size, timesteps, vocab_size)`; with
@@ -418,23 +417,24 @@ class RNNDecoder(keras.layers.Layer):
             "weights": ops.zeros(ops.shape(constants["memory"])[:2], dtype=self.compute_dtype),
         }
 
-        inputs = ops.transpose(embedded, (1, 0, 2))
+        width = embedded.shape[-1]
         if feedback is not None:
-            per_step = keras.tree.map_structure(
-                lambda value: ops.moveaxis(value, 1, 0), feedback.per_step
-            )
-            inputs = (inputs, per_step)
+            # One scanned tensor, not a nest: Keras 3.15's TensorFlow `scan` fails on
+            # several `xs` of unknown length ('NoneType' object has no attribute
+            # 'assert_is_compatible_with'; tests/layers/test_scan_workaround.py).
+            per_step = ops.cast(feedback.per_step, embedded.dtype)
+            embedded = ops.concatenate([embedded, per_step], axis=-1)
 
         def one_step(carry, x_t):
             if feedback is not None:
-                x_t = feedback(x_t[0], x_t[1], carry["logits"])
+                x_t = feedback(x_t[:, :width], x_t[:, width:], carry["logits"])
             logits, state, weights = self._step_from_embedding(
                 x_t, carry["state"], constants, training=training
             )
             new_carry = {"state": state, "logits": logits, "weights": weights}
             return new_carry, new_carry
 
-        _, stacked = ops.scan(one_step, carry, inputs)
+        _, stacked = ops.scan(one_step, carry, ops.transpose(embedded, (1, 0, 2)))
         return (
             ops.transpose(stacked["logits"], (1, 0, 2)),
             ops.transpose(stacked["weights"], (1, 0, 2)),

@@ -95,9 +95,9 @@ class ScheduledSampling(keras.layers.Layer):
             # loop decoders' scan could not advance a seed generator under JAX.
             noise = _gumbel((shape[0], shape[1], decoder.vocab_size), self.seed_generator)
         if decoder.loops_over_steps:
-            per_step = {"use_prediction": use_prediction}
+            per_step = ops.cast(use_prediction, "float32")[..., None]
             if noise is not None:
-                per_step["noise"] = noise
+                per_step = ops.concatenate([per_step, noise], axis=-1)
             feedback = _LoopFeed(decoder, per_step, training)
             return decoder(decoder_inputs, **start, training=training, feedback=feedback)
         first = ops.stop_gradient(decoder(decoder_inputs, **start, training=training))
@@ -144,14 +144,16 @@ class _LoopFeed:
 
     def __call__(self, gold, per_step, previous_logits):
         decoder = self.decoder
-        token = pick(previous_logits, per_step.get("noise"))
+        # per_step: whether to read the prediction, then the Gumbel noise if sampling.
+        noise = per_step[:, 1:] if per_step.shape[-1] > 1 else None
+        token = pick(previous_logits, noise)
         # As `RNNDecoder.step`: a plain lookup, without the Embedding layer's mask.
         embedded = ops.cast(ops.take(decoder.embedding.embeddings, token, axis=0), gold.dtype)
         if decoder.dropout_layer is not None:
             embedded = decoder.dropout_layer(embedded, training=self.training)
         # The gold input is the embedding, then the conditioning of every step.
         embedded = ops.concatenate([embedded, gold[:, decoder.embedding_dim :]], axis=-1)
-        return ops.where(per_step["use_prediction"][:, None], embedded, gold)
+        return ops.where(per_step[:, :1] > 0.5, embedded, gold)
 
 
 def get(scheduled_sampling):
