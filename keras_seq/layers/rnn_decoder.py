@@ -421,7 +421,8 @@ class RNNDecoder(keras.layers.Layer):
         if feedback is not None:
             # One scanned tensor, not a nest: Keras 3.15's TensorFlow `scan` fails on
             # several `xs` of unknown length ('NoneType' object has no attribute
-            # 'assert_is_compatible_with'; tests/layers/test_scan_workaround.py).
+            # 'assert_is_compatible_with', in keras/src/backend/tensorflow/core.py; no
+            # upstream issue found; tests/layers/test_scan_workaround.py).
             per_step = ops.cast(feedback.per_step, embedded.dtype)
             embedded = ops.concatenate([embedded, per_step], axis=-1)
 
