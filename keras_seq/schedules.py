@@ -1,9 +1,13 @@
-"""Learning-rate schedules from the papers the presets follow."""
+"""Schedules over training steps: the presets' learning rates, and the probability of
+scheduled sampling (`keras_seq.models.scheduled_sampling`)."""
 
+import math
 import numbers
 
 import keras
 from keras import ops
+
+from keras_seq.checks import check_float
 
 
 def _check_steps_per_epoch(steps_per_epoch):
@@ -112,3 +116,151 @@ class HalvingSchedule(keras.optimizers.schedules.LearningRateSchedule):
             "start_epoch": self.start_epoch,
             "period_epochs": self.period_epochs,
         }
+
+
+class SamplingSchedule:
+    """Base of the scheduled-sampling schedules: `schedule(step)` is the probability
+    p(step) that the decoder reads its own previous prediction instead of the gold
+    token, a float32 scalar tensor in [0, 1].
+
+    Bengio et al. (2015) schedule the complementary probability, epsilon_i, of
+    reading the gold token at training step i; every schedule here returns
+    `1 - epsilon_i`. `step` is the optimizer's `iterations` in `fit`.
+
+    References:
+        Bengio, Vinyals, Jaitly and Shazeer, "Scheduled Sampling for Sequence
+        Prediction with Recurrent Neural Networks", NeurIPS 2015.
+    """
+
+    def __call__(self, step):
+        return ops.clip(1.0 - self.teacher_probability(ops.cast(step, "float32")), 0.0, 1.0)
+
+    def teacher_probability(self, step):
+        """epsilon_i, the probability of reading the gold token at (float) `step`."""
+        raise NotImplementedError
+
+    def get_config(self):
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_seq")
+class ConstantSchedule(SamplingSchedule):
+    """The same sampling probability at every step: `p(i) = probability`.
+
+    Args:
+        probability: float in [0, 1]. Probability of reading the model's previous
+            prediction.
+
+    Example:
+    >>> float(ConstantSchedule(0.25)(1000))
+    0.25
+    """
+
+    def __init__(self, probability):
+        self.probability = check_float(
+            "probability", probability, low=0.0, high=1.0, expected="a number in [0, 1]"
+        )
+
+    def teacher_probability(self, step):
+        return 1.0 - self.probability + 0.0 * step
+
+    def get_config(self):
+        return {"probability": self.probability}
+
+
+@keras.saving.register_keras_serializable(package="keras_seq")
+class LinearSchedule(SamplingSchedule):
+    """Linear decay of teacher forcing (Bengio et al., 2015):
+    `epsilon_i = max(epsilon, k - c * i)`, so `p(i) = 1 - max(epsilon, k - c * i)`.
+
+    Args:
+        slope: float > 0. The decay `c` per step.
+        offset: float in [0, 1]. `k`, epsilon at step 0. Defaults to `1.0` (pure
+            teacher forcing at first).
+        min_teacher_probability: float in [0, 1]. The floor `epsilon`: the sampling
+            probability never exceeds `1 - epsilon`. Defaults to `0.0`.
+
+    Example:
+    >>> schedule = LinearSchedule(slope=1e-3, min_teacher_probability=0.25)
+    >>> [round(float(schedule(step)), 4) for step in (0, 100, 500, 750, 5000)]
+    [0.0, 0.1, 0.5, 0.75, 0.75]
+    """
+
+    def __init__(self, slope, offset=1.0, min_teacher_probability=0.0):
+        self.slope = check_float("slope", slope, low=0.0, low_open=True, expected="a number > 0")
+        unit = {"low": 0.0, "high": 1.0, "expected": "a number in [0, 1]"}
+        self.offset = check_float("offset", offset, **unit)
+        self.min_teacher_probability = check_float(
+            "min_teacher_probability", min_teacher_probability, **unit
+        )
+
+    def teacher_probability(self, step):
+        return ops.maximum(self.min_teacher_probability, self.offset - self.slope * step)
+
+    def get_config(self):
+        return {
+            "slope": self.slope,
+            "offset": self.offset,
+            "min_teacher_probability": self.min_teacher_probability,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_seq")
+class ExponentialSchedule(SamplingSchedule):
+    """Exponential decay of teacher forcing (Bengio et al., 2015):
+    `epsilon_i = k ** i` with `k < 1`, so `p(i) = 1 - k ** i`.
+
+    Args:
+        k: float in (0, 1). The decay per step (e.g. 0.9999 reaches p = 0.5 after
+            about 6,900 steps).
+
+    Example:
+    >>> schedule = ExponentialSchedule(0.999)
+    >>> [round(float(schedule(step)), 4) for step in (0, 1, 693, 5000)]
+    [0.0, 0.001, 0.5001, 0.9933]
+    """
+
+    def __init__(self, k):
+        self.k = check_float(
+            "k", k, low=0.0, high=1.0, low_open=True, high_open=True, expected="a number in (0, 1)"
+        )
+
+    def teacher_probability(self, step):
+        return ops.power(self.k, step)
+
+    def get_config(self):
+        return {"k": self.k}
+
+
+@keras.saving.register_keras_serializable(package="keras_seq")
+class InverseSigmoidSchedule(SamplingSchedule):
+    """Inverse-sigmoid decay of teacher forcing (Bengio et al., 2015):
+    `epsilon_i = k / (k + exp(i / k))` with `k >= 1`, so
+    `p(i) = 1 - k / (k + exp(i / k))`. It stays near `1 / (k + 1)` for the first
+    steps, passes 0.5 at `i = k * ln(k)` and then approaches 1.
+
+    Args:
+        k: float >= 1. Larger `k` delays and slows the decay.
+
+    Example:
+    >>> schedule = InverseSigmoidSchedule(100.0)
+    >>> [round(float(schedule(step)), 4) for step in (0, 461, 1000)]
+    [0.0099, 0.5012, 0.9955]
+    """
+
+    def __init__(self, k):
+        self.k = check_float("k", k, low=1.0, expected="a number >= 1")
+
+    def teacher_probability(self, step):
+        # k / (k + exp(i / k)) = sigmoid(ln(k) - i / k), which does not overflow.
+        return ops.sigmoid(math.log(self.k) - step / self.k)
+
+    def get_config(self):
+        return {"k": self.k}
+
+
+SAMPLING_SCHEDULES = (ConstantSchedule, LinearSchedule, ExponentialSchedule, InverseSigmoidSchedule)

@@ -73,6 +73,11 @@ class RNNDecoder(keras.layers.Layer):
             `conditioning_dim > 0`.
         training: bool or None.
         return_attention: bool. Also return the alignment weights.
+        feedback: None (teacher forcing) or, for the loop variants only, a
+            callable with a `per_step` attribute (scheduled sampling, see
+            `keras_seq.models.scheduled_sampling`): step `t` reads
+            `feedback(x_t, per_step[:, t], logits_{t-1})` instead of the embedded
+            input `x_t`; `per_step` is a float tensor `(batch_size, timesteps, n)`.
 
     Returns:
         Logits of shape `(batch_size, timesteps, vocab_size)`; with
@@ -355,8 +360,15 @@ class RNNDecoder(keras.layers.Layer):
         conditioning=None,
         training=None,
         return_attention=False,
+        feedback=None,
     ):
         target_ids = check_token_ids("target_ids", target_ids, self.vocab_size)
+        if feedback is not None and not self.loops_over_steps:
+            raise ValueError(
+                "`feedback` feeds the predictions of a decoder that loops over steps "
+                f"(Bahdanau attention or input feeding). Received: attention={self.attention!r}, "
+                f"input_feeding={self.input_feeding}"
+            )
         if self.attention is not None and memory is None:
             raise ValueError(
                 f"An RNNDecoder with attention={self.attention!r} needs `memory`. "
@@ -378,7 +390,9 @@ class RNNDecoder(keras.layers.Layer):
         constants = self.prepare_memory(memory, memory_mask, conditioning)
         batch_size = ops.shape(target_ids)[0]
         if self.loops_over_steps:
-            logits, weights = self._loop(embedded, initial_state, constants, batch_size, training)
+            logits, weights = self._loop(
+                embedded, initial_state, constants, batch_size, training, feedback
+            )
         else:
             logits, weights = self._parallel(
                 embedded, target_ids, initial_state, constants, training
@@ -403,7 +417,7 @@ class RNNDecoder(keras.layers.Layer):
             output = self.dropout_layer(output, training=training)
         return self.projection(output), weights
 
-    def _loop(self, embedded, initial_state, constants, batch_size, training):
+    def _loop(self, embedded, initial_state, constants, batch_size, training, feedback=None):
         # Keras's TensorFlow `scan` stacks only values shaped like the carry, so the
         # step's outputs travel in the carry and are read back from the stacked carries.
         carry = {
@@ -412,7 +426,18 @@ class RNNDecoder(keras.layers.Layer):
             "weights": ops.zeros(ops.shape(constants["memory"])[:2], dtype=self.compute_dtype),
         }
 
+        width = embedded.shape[-1]
+        if feedback is not None:
+            # One scanned tensor, not a nest: Keras 3.15's TensorFlow `scan` fails on
+            # several `xs` of unknown length ('NoneType' object has no attribute
+            # 'assert_is_compatible_with', in keras/src/backend/tensorflow/core.py; no
+            # upstream issue found; tests/layers/test_scan_workaround.py).
+            per_step = ops.cast(feedback.per_step, embedded.dtype)
+            embedded = ops.concatenate([embedded, per_step], axis=-1)
+
         def one_step(carry, x_t):
+            if feedback is not None:
+                x_t = feedback(x_t[:, :width], x_t[:, width:], carry["logits"])
             logits, state, weights = self._step_from_embedding(
                 x_t, carry["state"], constants, training=training
             )

@@ -11,6 +11,7 @@ from keras import ops
 from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
+from keras_seq.models import scheduled_sampling as scheduled_sampling_lib
 from keras_seq.models.distribute import StrategyTrainer, is_distributed, replica_share
 from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import (
@@ -20,7 +21,9 @@ from keras_seq.models.teacher_forcing import (
 )
 
 
-class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
+class DecoderModel(
+    QuietFit, StrategyTrainer, scheduled_sampling_lib.ScheduledSamplingTrainer, keras.Model
+):
     """A model whose output sequence comes from an `RNNDecoder`.
 
     Subclasses implement one hook, `decoder_start(inputs, training=False)`, which
@@ -43,6 +46,11 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         start_id: int. Id the decoder starts from.
         end_id: int. Id that ends a target.
         label_smoothing: float. Label smoothing of the default loss, in [0, 1).
+        scheduled_sampling: None (teacher forcing), a
+            `keras_seq.schedules.SamplingSchedule` or a
+            `keras_seq.models.scheduled_sampling.ScheduledSampling`: in training, the
+            decoder reads its own previous prediction instead of the gold token with
+            the schedule's probability. Defaults to `None`.
         **kwargs: `keras.Model` arguments.
     """
 
@@ -57,6 +65,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         start_id=1,
         end_id=2,
         label_smoothing=0.0,
+        scheduled_sampling=None,
         **kwargs,
     ):
         check_rnn_decoder(decoder)
@@ -76,6 +85,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
         self.start_id = start_id
         self.end_id = end_id
         self.label_smoothing = label_smoothing
+        self.scheduled_sampling = scheduled_sampling_lib.get(scheduled_sampling)
         self.inputs_shape = tuple(inputs_shape)
         self.inputs_dtype = inputs_dtype
         # Compiled decoding functions and their layers, one per (strategy, max_length);
@@ -101,9 +111,13 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
     def call(self, inputs, training=None):
         """Teacher-forced logits for `(inputs, decoder_input_ids)`."""
         conditions, decoder_inputs = inputs
-        return self.decoder(
-            decoder_inputs, **self.decoder_start(conditions, training=training), training=training
-        )
+        start = self.decoder_start(conditions, training=training)
+        if training and self.scheduled_sampling is not None:
+            step = scheduled_sampling_lib.training_step(self)
+            return self.scheduled_sampling.decoder_logits(
+                self.decoder, decoder_inputs, start, step, training=training
+            )
+        return self.decoder(decoder_inputs, **start, training=training)
 
     def fit(
         self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs
@@ -545,6 +559,7 @@ class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
             "start_id": self.start_id,
             "end_id": self.end_id,
             "label_smoothing": self.label_smoothing,
+            "scheduled_sampling": keras.saving.serialize_keras_object(self.scheduled_sampling),
         }
 
     @classmethod

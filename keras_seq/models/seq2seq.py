@@ -52,6 +52,10 @@ class Seq2Seq(DecoderModel):
         decoding: the default strategy of `generate` and `predict`: `"greedy"`,
             `"beam"`, `"sample"`, a config dict or a `keras_seq.decoding` strategy
             (saved with the model). Defaults to `"beam"` (`BeamSearch(beam_width=4)`).
+        scheduled_sampling: None, a `keras_seq.schedules.SamplingSchedule` or a
+            `keras_seq.models.ScheduledSampling`: in training, the decoder reads its
+            own previous prediction with the schedule's probability. Defaults to
+            `None` (teacher forcing).
         **kwargs: `keras.Model` arguments.
 
     Example:
