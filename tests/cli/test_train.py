@@ -235,29 +235,34 @@ def test_multiworker_rejects_a_tf_config_that_is_not_json(distributed_app, monke
 
 
 @pytest.mark.tensorflow_only
-def test_quick_application_run_mirrored_in_bfloat16(tmp_path, capsys):
-    """The fastest application (sorted_sequences: 300 generated examples, one epoch,
-    about 25 s) trains, evaluates, saves and serves under one-device MirroredStrategy
-    and mixed_bfloat16; its saved model keeps the policy."""
-    cli.main(
-        [
-            "train",
-            "--applications",
-            str(ROOT / "applications"),
-            "sorted_sequences",
-            "--strategy",
-            "mirrored",
-            "--mixed-precision",
-            "mixed_bfloat16",
-            "--epochs",
-            "1",
-            "--examples",
-            "300",
-            "--output",
-            str(tmp_path),
-        ]
+def test_quick_application_run_mirrored_in_bfloat16(tmp_path):
+    """The fastest application (sorted_sequences: 300 generated examples, one epoch)
+    trains, evaluates, saves and serves under one-device MirroredStrategy and
+    mixed_bfloat16; its saved model keeps the policy.
+
+    It runs in a fresh process, as a user's shell would: a strategy and a global
+    policy are process-wide state, and a native crash then shows up with Python's
+    fault handler trace instead of taking the pytest worker down.
+    """
+    result = keras_seq_command(
+        "train",
+        "--applications",
+        str(ROOT / "applications"),
+        "sorted_sequences",
+        "--strategy",
+        "mirrored",
+        "--mixed-precision",
+        "mixed_bfloat16",
+        "--epochs",
+        "1",
+        "--examples",
+        "300",
+        "--output",
+        str(tmp_path),
+        python_options=("-X", "faulthandler"),
     )
-    assert "SavedModel predictions on five test sequences:" in capsys.readouterr().out
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "SavedModel predictions on five test sequences:" in result.stdout
     model = keras.saving.load_model(tmp_path / "sorted.keras")
     assert model.dtype_policy.name == "mixed_bfloat16"
     assert (tmp_path / "sorted_savedmodel" / "saved_model.pb").is_file()
