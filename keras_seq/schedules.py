@@ -7,6 +7,7 @@ import numbers
 import keras
 from keras import ops
 
+from keras_seq._settings import Settings
 from keras_seq.checks import check_float
 
 
@@ -118,7 +119,7 @@ class HalvingSchedule(keras.optimizers.schedules.LearningRateSchedule):
         }
 
 
-class SamplingSchedule:
+class SamplingSchedule(Settings):
     """Base of the scheduled-sampling schedules: `schedule(step)` is the probability
     p(step) that the decoder reads its own previous prediction instead of the gold
     token, a float32 scalar tensor in [0, 1].
@@ -138,13 +139,6 @@ class SamplingSchedule:
     def teacher_probability(self, step):
         """epsilon_i, the probability of reading the gold token at (float) `step`."""
         raise NotImplementedError
-
-    def get_config(self):
-        raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="keras_seq")

@@ -26,16 +26,15 @@ This follows the design of Hugging Face transformers' `LogitsProcessor` list and
 fairseq's n-gram blocking, written anew for fixed-shape `keras.ops` loops.
 """
 
-import json
-
 import keras
 from keras import ops
 
 from keras_seq import checks
+from keras_seq._settings import Settings
 from keras_seq.decoding import scoring
 
 
-class Processor:
+class Processor(Settings):
     """Base of the processors: config-based serialization, equality and hashing.
 
     Subclasses implement `__call__(log_probs, ids, step)` and `get_config`, are
@@ -48,19 +47,6 @@ class Processor:
 
     def __call__(self, log_probs, ids, step):
         raise NotImplementedError
-
-    def get_config(self):
-        raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, json.dumps(self.get_config(), sort_keys=True)))
 
     def __repr__(self):
         settings = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())

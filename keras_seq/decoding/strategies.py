@@ -1,11 +1,11 @@
 """Decoding strategies: objects that carry their settings and decode a step function."""
 
-import json
 import typing
 
 import keras
 
 from keras_seq import checks
+from keras_seq._settings import Settings
 from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding.beam import beam_search
 from keras_seq.decoding.greedy import greedy_search
@@ -28,7 +28,7 @@ class DecodingResult(typing.NamedTuple):
     lengths: typing.Any
 
 
-class DecodingStrategy:
+class DecodingStrategy(Settings):
     """Base of `GreedySearch`, `BeamSearch` and `Sampling`.
 
     A strategy validates its settings when it is made, serializes them with
@@ -99,16 +99,6 @@ class DecodingStrategy:
         if self.processors:  # omitted when empty: configs without them stay as they were
             config["processors"] = [processors_lib.serialize(p) for p in self.processors]
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self).__name__, json.dumps(self.get_config(), sort_keys=True)))
 
     def __repr__(self):
         settings = {name: getattr(self, name) for name in self._setting_names}
