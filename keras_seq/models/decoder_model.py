@@ -12,6 +12,7 @@ from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models.distribute import StrategyTrainer, is_distributed, replica_share
+from keras_seq.models.jax_recovery import KeepsVariablesOnError
 from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import (
     masked_cross_entropy,
@@ -20,7 +21,7 @@ from keras_seq.models.teacher_forcing import (
 )
 
 
-class DecoderModel(QuietFit, StrategyTrainer, keras.Model):
+class DecoderModel(KeepsVariablesOnError, QuietFit, StrategyTrainer, keras.Model):
     """A model whose output sequence comes from an `RNNDecoder`.
 
     Subclasses implement one hook, `decoder_start(inputs, training=False)`, which

@@ -8,6 +8,7 @@ from keras_seq.checks import check_features, check_positive_int, check_shape, ch
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.rnn_encoder import RNNEncoder
 from keras_seq.models.distribute import StrategyTrainer, mask_share
+from keras_seq.models.jax_recovery import KeepsVariablesOnError
 from keras_seq.models.quiet_fit import QuietFit
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
@@ -15,7 +16,7 @@ HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
 _MEAN_REDUCTIONS = ("sum_over_batch_size", "mean")
 
 
-class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
+class RecurrentModel(KeepsVariablesOnError, QuietFit, StrategyTrainer, keras.Model):
     """Inputs (token ids or float features) → `RNNEncoder` → dense head.
 
     The encoder embeds token ids (or takes the features as they are, masking steps
