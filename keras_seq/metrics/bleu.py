@@ -115,9 +115,9 @@ class Bleu(keras.metrics.Metric):
         if not keras.backend.is_float_dtype(self.dtype):
             raise ValueError(f"`dtype` must be a float dtype. Received: dtype={dtype!r}")
         self.max_order = max_order
-        self.pad_id = check_int("pad_id", pad_id, allow_none=True)
-        self.start_id = check_int("start_id", start_id, allow_none=True)
-        self.end_id = check_int("end_id", end_id, allow_none=True)
+        self.pad_id = check_int("pad_id", pad_id, minimum=0, allow_none=True)
+        self.start_id = check_int("start_id", start_id, minimum=0, allow_none=True)
+        self.end_id = check_int("end_id", end_id, minimum=0, allow_none=True)
         self.smooth = smooth
         self.smooth_value = smooth_value
         self._matches = self.add_variable(
