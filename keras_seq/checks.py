@@ -367,6 +367,32 @@ def check_nonempty_batch(name, values):
         raise ValueError(f"`{name}` is an empty batch. Received: shape {tuple(values.shape)}")
 
 
+def check_finite(name, values):
+    """Raises if concrete (eager) float `values` hold a NaN or an infinity; a traced
+    tensor passes. NaN inputs would otherwise decode into plausible-looking ids."""
+    if not is_concrete(values):
+        return
+    import keras
+
+    array = np.asarray(keras.ops.convert_to_numpy(values))
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"`{name}` must hold finite numbers. Received: {name}{list(first)}={array[first]}"
+        )
+
+
+def check_same_rows(name, values, other_name, other):
+    """Raises unless two batches have the same (static) number of rows."""
+    rows, other_rows = values.shape[0], other.shape[0]
+    if rows is not None and other_rows is not None and rows != other_rows:
+        raise ValueError(
+            f"`{name}` and `{other_name}` must have one row per example each. Received: "
+            f"{name} with {rows} rows, {other_name} with {other_rows} rows"
+        )
+
+
 def is_concrete(tensor):
     """True when the tensor's values can be read now (not a symbolic or traced tensor).
 
@@ -384,11 +410,21 @@ def is_concrete(tensor):
     return jax is None or not isinstance(tensor, jax.core.Tracer)
 
 
+# The longest decoding run: its buffers (`(batch_size, beam_width, max_length)` ids) are
+# allocated up front, so a mistyped length would exhaust memory or loop for hours.
+MAX_DECODING_LENGTH = 2**16
+
+
+def check_decoding_length(max_length):
+    """A decoding run's `max_length`: an int in `[1, MAX_DECODING_LENGTH]`."""
+    return check_int("max_length", max_length, minimum=1, maximum=MAX_DECODING_LENGTH)
+
+
 def check_decoding_ids(start_id, end_id, max_length, min_length):
     """The token ids and lengths every decoding run takes; returns them as ints."""
     start_id = check_int("start_id", start_id, minimum=0)
     end_id = check_int("end_id", end_id, minimum=0)
-    max_length = check_int("max_length", max_length, minimum=1)
+    max_length = check_decoding_length(max_length)
     min_length = check_int(
         "min_length",
         min_length,

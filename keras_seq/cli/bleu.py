@@ -273,8 +273,13 @@ def _read_lines(path):
     if path == "-":
         return [line.rstrip("\n") for line in sys.stdin]
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", newline="\n") as f:
-        return [line.rstrip("\n") for line in f]
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="\n") as f:
+            return [line.rstrip("\n") for line in f]
+    except UnicodeDecodeError as error:
+        raise UnicodeDecodeError(
+            error.encoding, error.object, error.start, error.end, f"{error.reason} in {path}"
+        ) from error
 
 
 def _fail(message):

@@ -111,6 +111,12 @@ def classification_dataset(
             f"shape {labels.shape}"
         )
     if np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool:
+        if labels.size and labels.min() < 0:  # sparse cross-entropy would read it wrapped
+            first = tuple(int(i) for i in np.argwhere(labels < 0)[0])
+            raise ValueError(
+                "`labels` must hold class ids >= 0 (or float values). Received: "
+                f"labels{list(first)}={labels[first]}"
+            )
         labels = labels.astype(np.int32)
     elif np.issubdtype(labels.dtype, np.floating):
         labels = labels.astype(np.float32)

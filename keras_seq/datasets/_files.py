@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import os
 import pathlib
+import zlib
 
 import keras
 
@@ -154,7 +155,21 @@ def _where(spec, root):
 
 
 def read_text(path, encoding="utf-8"):
-    """Reads a text file, gunzipping `.gz` files; newlines are kept as they are."""
+    """Reads a text file, gunzipping `.gz` files; newlines are kept as they are.
+
+    A file that is not `encoding` text, or a truncated or corrupted `.gz`, raises a
+    `ValueError` naming it.
+    """
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        return f.read().decode(encoding)
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise ValueError(f"{path} is a truncated or corrupted gzip file ({error}).") from error
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not {encoding.upper()} text: byte {data[error.start]:#04x} at offset "
+            f"{error.start}. Convert it to {encoding.upper()} first."
+        ) from error

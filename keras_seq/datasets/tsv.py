@@ -40,7 +40,10 @@ def load_data(path, *, max_pairs=None, seed=0, split=(0.8, 0.1, 0.1)):
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"`path` must be a source<TAB>target file. Received: path={path!r}")
-    return split_pairs(read_pairs(path), max_pairs, seed, split)
+    pairs = read_pairs(path)
+    if not pairs:
+        raise ValueError(f"`path` holds no source<TAB>target line. Received: path={path!r}")
+    return split_pairs(pairs, max_pairs, seed, split)
 
 
 def read_pairs(path):

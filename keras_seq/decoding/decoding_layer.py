@@ -66,7 +66,7 @@ class DecodingLayer(keras.layers.Layer):
         super().__init__(**kwargs)
         self.decoder = decoder
         self.strategy = strategies.get(strategy)
-        self.max_length = checks.check_positive_int("max_length", max_length)
+        self.max_length = checks.check_decoding_length(max_length)
         for name, value in (("start_id", start_id), ("end_id", end_id)):
             checks.check_int(
                 name,

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq._masking import large_negative
+from keras_seq.checks import check_shape
 
 
 class Attention(keras.layers.Layer):
@@ -26,6 +27,7 @@ class Attention(keras.layers.Layer):
         raise NotImplementedError
 
     def call(self, query, memory, memory_mask=None, keys=None):
+        _check_shapes(query.shape, memory.shape, None if memory_mask is None else memory_mask.shape)
         single_step = len(query.shape) == 2
         if single_step:
             query = ops.expand_dims(query, 1)
@@ -50,4 +52,22 @@ class Attention(keras.layers.Layer):
         return (
             (query_shape[0], query_shape[1], memory_shape[-1]),
             (query_shape[0], query_shape[1], memory_shape[1]),
+        )
+
+
+def _check_shapes(query_shape, memory_shape, mask_shape):
+    check_shape("memory", memory_shape, ("batch_size", "memory_steps", "memory_dim"))
+    if len(query_shape) not in (2, 3):
+        raise ValueError(
+            "`query` must have shape (batch_size, query_dim) or (batch_size, query_steps, "
+            f"query_dim). Received: query with shape {tuple(query_shape)}"
+        )
+    if mask_shape is None:
+        return
+    check_shape("memory_mask", mask_shape, ("batch_size", "memory_steps"))
+    if any(m is not None and s is not None and m != s for m, s in zip(mask_shape, memory_shape)):
+        raise ValueError(
+            "`memory_mask` must have the shape of `memory` without its last dimension. "
+            f"Received: memory_mask with shape {tuple(mask_shape)}, memory with shape "
+            f"{tuple(memory_shape)}"
         )

@@ -3,7 +3,14 @@
 import keras
 from keras import ops
 
-from keras_seq.checks import check_positive_int, check_token_ids
+from keras_seq.checks import (
+    check_dtype,
+    check_id_range,
+    check_nonempty_batch,
+    check_positive_int,
+    check_shape,
+    check_token_ids,
+)
 from keras_seq.layers.bahdanau_attention import BahdanauAttention
 from keras_seq.layers.luong_attention import LuongAttention
 from keras_seq.layers.recurrent_factory import recurrent_layer
@@ -338,6 +345,11 @@ class RNNDecoder(keras.layers.Layer):
         """
         # A plain lookup: calling the Embedding layer would attach a padding mask
         # that the recurrent cells cannot take.
+        check_dtype("token_ids", token_ids.dtype, ("int",), "integer token ids")
+        check_shape("token_ids", token_ids.shape, ("batch_size",))
+        # Eager calls only: inside a decoding loop the ids come from the logits' argmax,
+        # and an assertion there would cost every step.
+        check_id_range("token_ids", token_ids, self.vocab_size)
         embedded = ops.take(self.embedding.embeddings, token_ids, axis=0)
         if self.conditioning_dim:
             embedded = ops.concatenate([embedded, constants["conditioning"]], axis=-1)
@@ -362,6 +374,7 @@ class RNNDecoder(keras.layers.Layer):
         return_attention=False,
         feedback=None,
     ):
+        check_nonempty_batch("target_ids", target_ids)
         target_ids = check_token_ids("target_ids", target_ids, self.vocab_size)
         if feedback is not None and not self.loops_over_steps:
             raise ValueError(

@@ -9,6 +9,7 @@ from keras_seq.checks import (
     check_features,
     check_float,
     check_ids_shape,
+    check_nonempty_batch,
     check_positive_int,
     check_shape,
     check_token_ids,
@@ -203,6 +204,7 @@ class RNNEncoder(keras.layers.Layer):
         self.built = True
 
     def call(self, source, training=None):
+        check_nonempty_batch("source", source)
         if self.embedding is not None:
             source = check_token_ids("source", source, self.vocab_size)
             x = self.embedding(source)

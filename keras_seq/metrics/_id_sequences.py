@@ -30,9 +30,9 @@ class IdSequenceMetric(keras.metrics.Metric):
         super().__init__(name=name, dtype=dtype)
         if not keras.backend.is_float_dtype(self.dtype):
             raise ValueError(f"`dtype` must be a float dtype. Received: dtype={dtype!r}")
-        self.pad_id = check_int("pad_id", pad_id, allow_none=True)
-        self.start_id = check_int("start_id", start_id, allow_none=True)
-        self.end_id = check_int("end_id", end_id, allow_none=True)
+        self.pad_id = check_int("pad_id", pad_id, minimum=0, allow_none=True)
+        self.start_id = check_int("start_id", start_id, minimum=0, allow_none=True)
+        self.end_id = check_int("end_id", end_id, minimum=0, allow_none=True)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         # Like Keras's own metrics, honour the padding mask a masked model attaches to

@@ -13,6 +13,7 @@ from keras_seq import decoding as decoding_lib
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models import scheduled_sampling as scheduled_sampling_lib
 from keras_seq.models.distribute import StrategyTrainer, is_distributed, replica_share
+from keras_seq.models.jax_recovery import KeepsVariablesOnError
 from keras_seq.models.quiet_fit import QuietFit
 from keras_seq.models.teacher_forcing import (
     masked_cross_entropy,
@@ -22,7 +23,11 @@ from keras_seq.models.teacher_forcing import (
 
 
 class DecoderModel(
-    QuietFit, StrategyTrainer, scheduled_sampling_lib.ScheduledSamplingTrainer, keras.Model
+    KeepsVariablesOnError,
+    QuietFit,
+    StrategyTrainer,
+    scheduled_sampling_lib.ScheduledSamplingTrainer,
+    keras.Model,
 ):
     """A model whose output sequence comes from an `RNNDecoder`.
 
@@ -81,7 +86,7 @@ class DecoderModel(
         super().__init__(**kwargs)
         self.decoder = decoder
         self.decoding = decoding_lib.get(decoding)
-        self.max_length = checks.check_positive_int("max_length", max_length)
+        self.max_length = checks.check_decoding_length(max_length)
         self.start_id = start_id
         self.end_id = end_id
         self.label_smoothing = label_smoothing
@@ -260,8 +265,18 @@ class DecoderModel(
         return teacher_forced_tensors(inputs, target_ids, self.start_id, self.end_id)
 
     def _teacher_forced_arrays(self, inputs, target_ids):
+        self._check_arrays(inputs, target_ids)
         inputs, target_ids = self._checked_batch(inputs, target_ids)
         return teacher_forced_batch(inputs, target_ids, self.start_id, self.end_id)
+
+    def _check_arrays(self, inputs, target_ids):
+        """Names what is wrong with eager `(inputs, target_ids)` before Keras slices
+        them into steps (where a bad dtype or rank fails deep inside the graph)."""
+        inputs = self._checked(inputs)
+        target_ids = ops.convert_to_tensor(target_ids)
+        checks.check_dtype("target_ids", target_ids.dtype, ("int",), "integer token ids")
+        checks.check_ids_shape("target_ids", target_ids.shape)
+        checks.check_same_rows("inputs", inputs, "target_ids", target_ids)
 
     def _checked_batch(self, inputs, target_ids):
         """Range-checks a training batch's ids where they enter: eagerly, or by an
@@ -331,7 +346,7 @@ class DecoderModel(
         """
         strategy = self.decoding if decoding is None else decoding_lib.get(decoding)
         max_length = self.max_length if max_length is None else max_length
-        max_length = checks.check_positive_int("max_length", max_length)
+        max_length = checks.check_decoding_length(max_length)
         return decoding_lib.DecodingLayer(
             self.decoder, strategy, max_length, start_id=self.start_id, end_id=self.end_id
         )

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_seq.checks import (
     check_features,
+    check_finite,
     check_id_range,
     check_positive_int,
     checked_id_range,
@@ -171,6 +172,7 @@ class OneToMany(DecoderModel):
     def check_inputs(self, inputs):
         if self.label_embedding is None:
             check_features("inputs", inputs, self.input_dim, rank=2)
+            check_finite("inputs", inputs)
             return inputs
         dtype = keras.backend.standardize_dtype(inputs.dtype)
         if "int" not in dtype or len(inputs.shape) != 1:

@@ -4,10 +4,20 @@ import keras
 from keras import ops
 
 from keras_seq import _tf
-from keras_seq.checks import check_features, check_positive_int, check_shape, check_token_ids
+from keras_seq.checks import (
+    check_dtype,
+    check_features,
+    check_finite,
+    check_nonempty_batch,
+    check_positive_int,
+    check_same_rows,
+    check_shape,
+    check_token_ids,
+)
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.rnn_encoder import RNNEncoder
 from keras_seq.models.distribute import StrategyTrainer, mask_share
+from keras_seq.models.jax_recovery import KeepsVariablesOnError
 from keras_seq.models.quiet_fit import QuietFit
 
 HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
@@ -15,7 +25,7 @@ HEADS = {"softmax": "softmax", "sigmoid": "sigmoid", "linear": None}
 _MEAN_REDUCTIONS = ("sum_over_batch_size", "mean")
 
 
-class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
+class RecurrentModel(KeepsVariablesOnError, QuietFit, StrategyTrainer, keras.Model):
     """Inputs (token ids or float features) → `RNNEncoder` → dense head.
 
     The encoder embeds token ids (or takes the features as they are, masking steps
@@ -136,6 +146,40 @@ class RecurrentModel(QuietFit, StrategyTrainer, keras.Model):
             check_shape("inputs", inputs.shape, ("batch_size",))
             inputs = ops.expand_dims(inputs, 1)
         return check_token_ids("inputs", inputs, self.vocab_size)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._check_arrays(x, y)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        self._check_arrays(x, y)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        self._check_arrays(x)
+        return super().predict(x, *args, **kwargs)
+
+    def _check_arrays(self, x, y=None):
+        """Runs `call`'s checks (and finiteness of features) on eager arrays before
+        Keras slices them into graph steps, where a bad batch fails as a graph error.
+        Datasets and generators are checked in the graph, by `call`."""
+        if not (hasattr(x, "shape") and hasattr(x, "dtype")):
+            return
+        expected = "float features" if self.vocab_size is None else "integer token ids"
+        check_dtype("inputs", x.dtype, ("int", "float"), expected)
+        x = ops.convert_to_tensor(x)
+        check_nonempty_batch("inputs", x)
+        self._source(x)
+        if self.vocab_size is None:
+            check_finite("inputs", x)
+        if not (hasattr(y, "shape") and len(y.shape)):
+            return
+        check_same_rows("inputs", x, "y", y)
+        if self.return_sequences and len(y.shape) > 1 and y.shape[1] != x.shape[1]:
+            raise ValueError(
+                "`y` must hold one label per input step. Received: y with shape "
+                f"{tuple(y.shape)}, inputs with shape {tuple(x.shape)}"
+            )
 
     def call(self, inputs, training=None):
         memory, states = self.encoder(self._source(inputs), training=training)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_seq.checks import check_token_ids, checked_id_range
+from keras_seq.checks import check_token_ids, checked_id_range, checked_right_padded
 from keras_seq.cudnn import warn_off_fused_path
 from keras_seq.layers.bridge import Bridge
 from keras_seq.layers.rnn_encoder import RNNEncoder
@@ -205,6 +205,8 @@ class Seq2Seq(DecoderModel):
 
     def check_inputs(self, inputs):
         check_token_ids("source_ids", inputs, self.encoder.vocab_size)
+        if self.encoder.reverse_source:  # eagerly, not deep inside the decoding graph
+            checked_right_padded("source_ids", inputs)
         return ops.cast(inputs, "int32")
 
     def attention_weights(self, source_ids, output_ids):

@@ -213,7 +213,7 @@ options = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(
     corpus=st.lists(
         st.tuples(sentences, st.lists(sentences, min_size=1, max_size=3)), min_size=1, max_size=6
@@ -228,7 +228,7 @@ def test_generated_corpora_match_sacrebleu(corpus, options):
     assert_same(ours, theirs, signature, options["smooth"])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(
     hypothesis=sentences, references=st.lists(sentences, min_size=1, max_size=3), options=options
 )
@@ -383,3 +383,31 @@ def test_sentence_bleu_rejects_a_non_string_hypothesis():
         sentence_bleu(3, "a")
     with pytest.raises(TypeError, match="hypothesis="):
         sentence_bleu(["a", None], "a")
+
+
+# Any Unicode (surrogates aside: they cannot be encoded): scripts, marks, symbols,
+# control and format characters, odd whitespace.
+unicode_sentences = st.text(st.characters(blacklist_categories=("Cs",)), max_size=24)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    corpus=st.lists(
+        st.tuples(unicode_sentences, st.lists(unicode_sentences, min_size=1, max_size=3)),
+        min_size=1,
+        max_size=4,
+    ),
+    tokenize=st.sampled_from(TOKENIZERS),
+    lowercase=st.booleans(),
+)
+def test_random_unicode_corpora_match_sacrebleu(corpus, tokenize, lowercase):
+    """One to three references per hypothesis (sacrebleu gets None-padded streams)."""
+    hypotheses = [h for h, _ in corpus]
+    references = [refs for _, refs in corpus]
+    options = dict(tokenize=tokenize, lowercase=lowercase)
+    ours = corpus_bleu(hypotheses, references, **options)
+    theirs, signature = sacre(hypotheses, references, **options)
+    assert_same(ours, theirs, signature, "exp")
+    for hypothesis, refs in corpus:
+        expected = sacrebleu.sentence_bleu(hypothesis, refs, **options).score
+        assert sentence_bleu(hypothesis, refs, **options).score == pytest.approx(expected, abs=1e-9)
