@@ -14,7 +14,8 @@ from packaging.version import Version
 # error while tracing), the values are gone: the next call fails with
 # "TypeError: 'NoneType' object is not callable" (the variable's spent initializer).
 # A later step that raises leaves the variables on buffers the jitted step donated
-# (deleted). Seen up to Keras 3.15.1 (no upstream issue identified yet);
+# (deleted). keras-team/keras#21019 restores the variables when `fit` is interrupted
+# between steps, not when a step itself raises. Seen up to Keras 3.15.1;
 # tests/models/test_jax_recovery.py reproduces it on a plain keras.Model, so the
 # guard's upper bound is revisited when that test starts to fail.
 _LOSES_VARIABLES = Version(keras.version()) < Version("3.16")
