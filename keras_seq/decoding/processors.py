@@ -199,7 +199,7 @@ class ForcedPrefix(Processor):
     """
 
     def __init__(self, prefix, bias=None):
-        self.prefix, self.table, self.shared = _prefix_table(prefix)
+        self.prefix, self.table, self.shared = prefix_table(prefix)
         self.bias = checks.check_float(
             "bias",
             bias,
@@ -249,7 +249,7 @@ class ForcedPrefix(Processor):
         return {"prefix": self.prefix, "bias": self.bias}
 
 
-def _prefix_table(prefix):
+def prefix_table(prefix):
     """`(serializable list or None, int32 table (rows, length) padded with -1, shared)`,
     `shared` when one prefix applies to every row."""
     if isinstance(prefix, (list, tuple)) and not any(isinstance(p, (list, tuple)) for p in prefix):
@@ -274,11 +274,12 @@ def _prefix_table(prefix):
     if hasattr(prefix, "to_tensor"):  # a tf.RaggedTensor
         prefix = prefix.to_tensor(-1)
     table = ops.convert_to_tensor(prefix)
-    if len(table.shape) != 2 or "int" not in str(table.dtype):
+    dtype = keras.backend.standardize_dtype(table.dtype)
+    if len(table.shape) != 2 or "int" not in dtype:
         raise ValueError(
             "Argument `prefix` must be a list of token ids, a list of lists, or an integer "
             "tensor of shape (batch_size, prefix_length) padded with -1. Received: "
-            f"prefix with shape {tuple(table.shape)} and dtype {table.dtype}"
+            f"prefix with shape {tuple(table.shape)} and dtype {dtype}"
         )
     return None, ops.cast(table, "int32"), False
 

@@ -351,13 +351,22 @@ class DecoderModel(
             self.decoder, strategy, max_length, start_id=self.start_id, end_id=self.end_id
         )
 
-    def decode(self, inputs, layer):
+    def decode(self, inputs, layer, prefix=None):
         """Runs `layer` (a `decoding_layer()`) on a batch of inputs, in graph or eagerly.
+
+        Args:
+            inputs: a batch of the model's inputs.
+            layer: a `decoding_layer()`.
+            prefix: optional int tensor `(batch_size, prefix_length)` padded with -1:
+                the forced start of each output (see `generate`).
 
         Returns:
             A `keras_seq.decoding.DecodingResult`.
         """
-        return layer(decoder_inputs=self.decoder_start(inputs, training=False))
+        return layer(decoder_inputs=self.decoder_start(inputs, training=False), prefix=prefix)
+
+    def _decode_prefixed(self, inputs, prefix, layer):
+        return self.decode(inputs, layer, prefix)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Decodes with the model's `decoding` strategy, batch by batch, as `generate`.
@@ -394,7 +403,7 @@ class DecoderModel(
             raise ValueError(f"`x` holds no batch to predict. Received: x={x!r:.80}")
         return np.concatenate(outputs, axis=0)
 
-    def generate(self, inputs, decoding=None, max_length=None, return_scores=False):
+    def generate(self, inputs, decoding=None, max_length=None, return_scores=False, prefix=None):
         """Decodes target ids for a batch of inputs.
 
         Args:
@@ -407,6 +416,14 @@ class DecoderModel(
                 the model's `max_length`.
             return_scores: bool. Also return the scores (summed token
                 log-probabilities, length-penalised). Defaults to `False`.
+            prefix: optional forced start of each output (autocompletion): a list of
+                token ids for every row, a list of one such list per row (rows may
+                differ in length), or an int array `(batch_size, prefix_length)`
+                padded with -1. Each output begins with its prefix and the strategy
+                continues from there; the prefix's log-probabilities count in the
+                score. Defaults to `None`. For a soft bias towards a prefix, use
+                `keras_seq.decoding.ForcedPrefix(prefix, bias=...)` in the strategy's
+                `processors`.
 
         Returns:
             A numpy int32 array of ids `(batch_size, max_length)` (end token included,
@@ -417,8 +434,13 @@ class DecoderModel(
         strategy = self.decoding if decoding is None else decoding_lib.get(decoding)
         inputs = self._checked(inputs)
         self._ensure_built()
-        _, function = self._decoder_for(strategy, max_length)
-        result = _squeeze(function(inputs), strategy)
+        if prefix is None:
+            _, function = self._decoder_for(strategy, max_length)
+            result = function(inputs)
+        else:
+            layer, function = self._decoder_for(strategy, max_length, prefixed=True)
+            result = function(inputs, self._checked_prefix(prefix, inputs, layer.max_length))
+        result = _squeeze(result, strategy)
         ids = ops.convert_to_numpy(result.ids)
         return (ids, ops.convert_to_numpy(result.scores)) if return_scores else ids
 
@@ -482,24 +504,57 @@ class DecoderModel(
         checks.check_nonempty_batch("inputs", inputs)
         return self.check_inputs(inputs)
 
+    def _checked_prefix(self, prefix, inputs, max_length):
+        """`prefix` as an int32 `(batch_size, prefix_length)` table padded with -1,
+        checked against the batch, the vocabulary and `max_length`."""
+        _, table, shared = decoding_lib.processors.prefix_table(prefix)
+        table = ops.convert_to_numpy(table)
+        batch_size = int(ops.shape(inputs)[0])
+        if shared:
+            table = np.repeat(table, batch_size, axis=0)
+        if table.shape[0] != batch_size:
+            raise ValueError(
+                f"Argument `prefix` must hold one prefix per input row ({batch_size}). "
+                f"Received: {table.shape[0]} prefixes"
+            )
+        vocab_size = self.decoder.vocab_size
+        bad = table[(table < -1) | (table >= vocab_size) | (table == 0)]
+        if bad.size:
+            raise ValueError(
+                f"Argument `prefix` must hold token ids in [1, vocab_size) = [1, {vocab_size}) "
+                f"(-1 pads a shorter prefix). Received: {int(bad[0])} in prefix"
+            )
+        longest = int((table >= 0).sum(axis=1).max())
+        if longest >= max_length:
+            raise ValueError(
+                f"Argument `prefix` must be shorter than `max_length` ({max_length}), leaving "
+                f"room for the end token. Received: a prefix of {longest} tokens"
+            )
+        return ops.convert_to_tensor(table, "int32")
+
     def _ensure_built(self):
         if not self.built:  # variables must exist before a decoding loop is traced
             self.build()
 
-    def _decoder_for(self, strategy, max_length):
-        """`(layer, compiled function)` for a strategy and length, made once each."""
+    def _decoder_for(self, strategy, max_length, prefixed=False):
+        """`(layer, compiled function)` for a strategy and length, made once each;
+        with `prefixed`, the function takes `(inputs, prefix)`."""
         layer = self.decoding_layer(strategy, max_length)
-        key = (layer.strategy, layer.max_length)
+        key = (layer.strategy, layer.max_length, prefixed)
         if key not in self._decoders:
             # A partial, not a lambda: TensorFlow counts traces per code object, so the
             # one-trace functions of several (strategy, length) pairs made from one
             # lambda would add up to its "excessive retracing" warning.
-            function = self._compile(functools.partial(self.decode, layer=layer), layer.strategy)
+            decode = self._decode_prefixed if prefixed else self.decode
+            function = self._compile(
+                functools.partial(decode, layer=layer), layer.strategy, prefixed
+            )
             self._decoders[key] = (layer, function)
         return self._decoders[key]
 
-    def _compile(self, function, strategy):
-        """Compiles `function(inputs)` with the backend's own mechanism.
+    def _compile(self, function, strategy, prefixed=False):
+        """Compiles `function(inputs)` (`function(inputs, prefix)` when `prefixed`)
+        with the backend's own mechanism.
 
         TensorFlow: one `tf.function` for inputs of any batch size and length. JAX:
         `jax.jit` over the variables' current values (a stateless call, so weights
@@ -512,25 +567,27 @@ class DecoderModel(
         if backend == "tensorflow":
             import tensorflow as tf
 
-            spec = tf.TensorSpec(self.inputs_shape, self.inputs_dtype)
-            return tf.function(function, input_signature=[spec])
+            signature = [tf.TensorSpec(self.inputs_shape, self.inputs_dtype)]
+            if prefixed:
+                signature.append(tf.TensorSpec((None, None), tf.int32))
+            return tf.function(function, input_signature=signature)
         unseeded = isinstance(strategy, decoding_lib.Sampling) and strategy.seed is None
         if backend != "jax" or unseeded:
             return function
         import jax
 
-        def stateless(values, inputs):
+        def stateless(values, inputs, *prefix):
             with keras.StatelessScope(state_mapping=list(zip(self.variables, values))):
-                return function(inputs)
+                return function(inputs, *prefix)
 
         jitted = jax.jit(stateless)
         pads_tokens = len(self.inputs_shape) == 2 and "int" in self.inputs_dtype
 
-        def run(inputs):
+        def run(inputs, *prefix):
             if pads_tokens:  # id 0 is padding, invisible to the encoder
                 extra = -inputs.shape[1] % _JAX_LENGTH_BUCKET
                 inputs = ops.pad(inputs, [[0, 0], [0, extra]])
-            return jitted([variable.value for variable in self.variables], inputs)
+            return jitted([variable.value for variable in self.variables], inputs, *prefix)
 
         return run
 
