@@ -227,3 +227,10 @@ def check_against_brute_force(model, batch_size, ids, scores, adjust=None, **kwa
             if all(gap > 1e-4 for gap in gaps):
                 assert tokens == expected[j][1], (row, j, tokens, expected[j])
         assert len(set(returned[: len(expected)])) == min(num_return, len(expected))
+
+
+def examples(count):
+    """A hypothesis budget: `count` on TensorFlow, a third of it on other backends,
+    where every example compiles its decoding loop afresh (the JAX run checks the
+    backend's path; the TensorFlow run carries the search)."""
+    return count if keras.backend.backend() == "tensorflow" else max(5, count // 3)

@@ -11,6 +11,7 @@ from tests.decoding.decoding_fakes import (
     assert_padded,
     check_against_brute_force,
     emitted,
+    examples,
     exhaustive_width,
     random_tables,
     teacher_forced_score,
@@ -26,7 +27,7 @@ def run_beam(model, **kwargs):
     return to_numpy(ids), to_numpy(scores)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 2**31 - 1),
     kind=st.sampled_from(["table", "table_constants", "rnn"]),

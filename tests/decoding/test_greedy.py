@@ -10,6 +10,7 @@ from tests.decoding.decoding_fakes import (
     TableModel,
     assert_padded,
     emitted,
+    examples,
     penalty,
     random_tables,
     teacher_forced,
@@ -25,7 +26,7 @@ def run_greedy(model, **kwargs):
     return to_numpy(ids), to_numpy(scores)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 2**31 - 1),
     kind=st.sampled_from(["table", "rnn"]),

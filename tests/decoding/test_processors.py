@@ -26,6 +26,7 @@ from tests.decoding.decoding_fakes import (
     TableModel,
     check_against_brute_force,
     emitted,
+    examples,
     exhaustive_width,
     masked_log_softmax,
     random_tables,
@@ -101,7 +102,7 @@ PROCESSORS = {
 }
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 2**31 - 1),
     rows=st.integers(1, 3),
@@ -123,7 +124,7 @@ def test_processors_equal_their_numpy_reference(seed, rows, length, vocab_size, 
         np.testing.assert_allclose(got[row], expected, rtol=1e-6)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 2**31 - 1),
     kind=st.sampled_from(["table", "rnn"]),
