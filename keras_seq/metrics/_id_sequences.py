@@ -15,7 +15,7 @@ try:
 except ImportError as error:
     raise _tf.missing_tensorflow("the Keras metrics of keras_seq.metrics") from error
 
-from keras_seq.checks import check_dtype, check_int
+from keras_seq.checks import check_dtype, check_int, checked
 
 
 class IdSequenceMetric(keras.metrics.Metric):
@@ -100,6 +100,8 @@ class IdSequenceMetric(keras.metrics.Metric):
             present = tf.ones_like(dense, dtype="bool")
         if weighted is not None:
             present = present & align_weights(weighted, dense, name)
+        if dense.dtype.is_floating:
+            dense = checked_whole(name, dense)
         dense = tf.cast(dense, "int64")
         keep = present
         for ignored in self._ignored_ids():
@@ -156,6 +158,18 @@ def align_weights(weighted, dense, name):
 def check_id_dtype(name, dtype):
     """Ids may be integers or whole-valued floats; `_clean` casts them to int64."""
     check_dtype(name, dtype, ("int", "float"), "integer token ids")
+
+
+def checked_whole(name, ids):
+    """Returns float `ids` once they are whole numbers (3.0, not 3.5, which a cast
+    would silently read as 3), checked as `keras_seq.checks.checked` does."""
+
+    def summary(xp, ids):
+        fractional = xp.not_equal(ids, xp.floor(ids))
+        return xp.logical_not(xp.any(fractional)), (xp.max(xp.where(fractional, ids, -1)),)
+
+    template = f"`{name}` must hold whole-number token ids. Received: {{}} in {name}"
+    return checked(ids, summary, template)
 
 
 def ngram_matches(hyp, hyp_len, ref, ref_len, max_order):

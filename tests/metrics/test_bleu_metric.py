@@ -1,5 +1,7 @@
 """The Bleu metric equals corpus_bleu on the same tokens, in every execution mode."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -393,3 +395,20 @@ def test_bad_inputs():
         metric.update_state(np.zeros((2, 3), "int32"), np.zeros((3, 3), "int32"))
     with pytest.raises(TypeError, match="integer token ids. Received: y_true with dtype string"):
         metric.update_state(tf.constant([["a"]]), np.zeros((1, 1), "int32"))
+
+
+@pytest.mark.parametrize("metric_class", [Bleu, ks.metrics.Chrf])
+def test_fractional_float_ids_are_refused_eagerly_and_in_graph(metric_class):
+    """3.5 would otherwise be cast to id 3 and scored as if it were a real token."""
+    metric = metric_class()
+    whole = np.array([[4.0, 5.0, 2.0]], "float32")
+    metric.update_state(whole, whole)  # whole-valued floats are ids, as Keras passes them
+    fractional = np.array([[4.0, 5.5, 2.0]], "float32")
+    message = "`y_pred` must hold whole-number token ids. Received: 5.5 in y_pred"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        metric.update_state(whole, fractional)
+    graph_update = tf.function(metric.update_state)
+    # A graph assertion prints the message's text and its values as separate pieces.
+    graph_message = r"must hold whole-number token ids\. Received: \] \[5\.5\] \[ in y_pred"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=graph_message):
+        graph_update(tf.constant(whole), tf.constant(fractional))
