@@ -336,8 +336,9 @@ def depth(args, task):
                 "test perplexity",
                 perplexities[1],
                 perplexities[deeper],
-                f"baseline 1 layer, variant {deeper}; each {args.minutes:g} min, "
-                f"{args.units} units, reversed source",
+                f"baseline 1 layer, variant {deeper}; each {args.minutes:g} min after its "
+                f"first step, {args.units} units, reversed source; the halving schedule is "
+                f"laid out for {args.steps} steps whatever number each model reaches",
                 lower_is_better=True,
             )
         )
