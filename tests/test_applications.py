@@ -86,7 +86,7 @@ def test_translation_ensemble_quick_run(tmp_path, monkeypatch):
 
 def test_paper_replication_quick_runs_every_experiment(tmp_path, monkeypatch):
     """`--quick`: every experiment at toy size (16 units, 12 SGD steps per model, 8
-    test sentences; ~35 s on 2 cores). Far too little training for any finding to
+    test sentences; 42 s on 2 busy cores). Far too little training for any finding to
     show, so the test checks the rows, the files, and that each trained model's
     perplexity is below a uniform guess over its target vocabulary."""
     import json
