@@ -1,6 +1,7 @@
 """`DecodingLayer`: a decoding strategy over a decoder's step, as a Keras layer."""
 
 import functools
+import inspect
 
 import keras
 
@@ -96,6 +97,12 @@ class DecodingLayer(keras.layers.Layer):
             state, constants = self._start(decoder_inputs)
         step = self.decoder.step
         if getattr(strategy, "coverage_penalty", 0):
+            if "return_attention" not in inspect.signature(step).parameters:
+                raise ValueError(
+                    "`coverage_penalty` needs a decoder whose `step` can return its "
+                    "attention weights (`step(..., return_attention=True)`, as "
+                    f"`RNNDecoder` with attention). Received: decoder={self.decoder!r}"
+                )
             step = functools.partial(step, return_attention=True)
         return strategy(
             step,

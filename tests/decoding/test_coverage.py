@@ -3,6 +3,7 @@ and an attention RNNDecoder's beam scores against its teacher-forced attention."
 
 import itertools
 
+import keras
 import numpy as np
 import pytest
 
@@ -137,6 +138,21 @@ def test_coverage_needs_the_attention():
     state, constants = decoder.start(1)
     with pytest.raises(ValueError, match="attention"):
         DecodingLayer(decoder, BeamSearch(2, coverage_penalty=1.0), max_length=3)(state, constants)
+    stepper = StepOnly(decoder)  # a decoder whose step cannot report attention
+    message = "`coverage_penalty` needs a decoder whose `step` can return its attention"
+    with pytest.raises(ValueError, match=message):
+        DecodingLayer(stepper, BeamSearch(2, coverage_penalty=1.0), max_length=3)(state, constants)
+
+
+class StepOnly(keras.layers.Layer):
+    """The step contract's minimum: `step` and `vocab_size`, no attention output."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder, self.vocab_size = decoder, decoder.vocab_size
+
+    def step(self, token_ids, state, constants=None):
+        return self.decoder.step(token_ids, state, constants)
 
 
 @pytest.mark.tensorflow_only
