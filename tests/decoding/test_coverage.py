@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import keras_seq
-from keras_seq.decoding import BeamSearch, DecodingLayer, beam_search
+from keras_seq.decoding import BeamSearch, DecodingLayer, GreedySearch, Sampling, beam_search
 from tests.decoding.decoding_fakes import (
     assert_padded,
     emitted,
@@ -202,3 +202,33 @@ def test_a_prefix_tensor_with_a_dynamic_batch_in_graph():
     result = tf.function(decode, input_signature=signature)(state, prefix)
     np.testing.assert_array_equal(to_numpy(result.ids), to_numpy(expected.ids))
     assert to_numpy(result.ids)[0, 0, :2].tolist() == [3, 3]
+
+
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize("strategy_class", [GreedySearch, Sampling])
+def test_greedy_and_sampling_processors_agree_under_xla(strategy_class):
+    import tensorflow as tf
+
+    from keras_seq.decoding import ForcedPrefix, NoRepeatNGram, RepetitionPenalty, SuppressSequences
+
+    model = AttentionTable(np.random.default_rng(9), 3, 5, 5, 4)
+    processors = [
+        ForcedPrefix([3], bias=2.0),
+        RepetitionPenalty(1.5),
+        NoRepeatNGram(2),
+        SuppressSequences([[1, 2]]),
+    ]
+    settings = {"seed": 4} if strategy_class is Sampling else {}
+    strategy = strategy_class(processors=processors, **settings)
+
+    def step_fn(token_ids, state):
+        return model.step_fn(token_ids, state)[:2]  # no attention without a coverage penalty
+
+    def decode(state):
+        return strategy(step_fn, state, start_id=0, end_id=4, max_length=5)
+
+    state = model.state()
+    expected = decode(state)
+    result = tf.function(decode, jit_compile=True)(state)
+    np.testing.assert_array_equal(to_numpy(result.ids), to_numpy(expected.ids))
+    np.testing.assert_allclose(to_numpy(result.scores), to_numpy(expected.scores), atol=1e-5)
