@@ -11,10 +11,12 @@ models (LSTM encoder and decoder with Luong attention, embeddings and units
 `--units`, source and target vocabularies `--vocab-size`, batch 32, sources of 20 and
 targets of 18 tokens), traces both with one epoch of `--steps` batches from a
 `tf.data.Dataset`, runs one more untimed epoch of each (the first one after the
-traces ran twice as slowly in trials), then times `--epochs` epochs of each, alternating checked and
-unchecked epoch by epoch (on a shared machine, load changes between processes far
-more than between neighbouring epochs). A round's overhead is the median over its
-epoch pairs of (checked / unchecked - 1); the figure is the median over rounds.
+traces ran twice as slowly in trials), then times `--epochs` epochs of each (from the
+end of an epoch's first step to the end of its last: `_harness.step_clock`),
+alternating checked and unchecked epoch by epoch (on a shared machine, load changes
+between processes far more than between neighbouring epochs). A round's overhead is
+the median over its epoch pairs of (checked / unchecked - 1); the figure is the median
+over rounds.
 """
 
 import argparse
@@ -24,8 +26,10 @@ import subprocess
 import sys
 
 CHILD = """
-import statistics, sys, time
+import statistics, sys
+sys.path.insert(0, "benchmarks")
 import keras, numpy as np, tensorflow as tf
+from _harness import step_clock
 import keras_seq as ks
 from keras_seq import checks
 steps, epochs, units, vocab, jit = (int(a) for a in sys.argv[1:6])
@@ -37,15 +41,18 @@ data = tf.data.Dataset.from_tensor_slices((source, target)).batch(32).cache()
 real_checked = checks.checked
 
 
-# One epoch. The input pipeline's map is traced anew by every `fit`, so the switch
-# must hold during each call, not only while the train function was first traced.
+# One epoch; returns its seconds per step. The input pipeline's map is traced anew by
+# every `fit`, so the switch must hold during each call, not only while the train
+# function was first traced.
 def fit(model, checked):
     if not checked:
         checks.checked = lambda tensor, summary, template: tensor
+    clock = step_clock()
     try:
-        model.fit(data, verbose=0)
+        model.fit(data, verbose=0, callbacks=[clock])
     finally:
         checks.checked = real_checked
+    return (clock.ends[-1] - clock.ends[0]) / (len(clock.ends) - 1)
 
 
 def traced_model(checked):
@@ -67,9 +74,7 @@ for index in range(epochs):
     seconds = {}
     names = ["checked", "unchecked"] if index % 2 == 0 else ["unchecked", "checked"]
     for name in names:
-        start = time.perf_counter()
-        fit(models[name], name == "checked")
-        seconds[name] = (time.perf_counter() - start) / steps
+        seconds[name] = fit(models[name], name == "checked")
     ratios.append(seconds["checked"] / seconds["unchecked"] - 1)
     print(f"  epoch {index + 1}: checked {seconds['checked'] * 1e3:.1f} ms/step, "
           f"unchecked {seconds['unchecked'] * 1e3:.1f} ms/step", file=sys.stderr)

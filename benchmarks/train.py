@@ -25,8 +25,10 @@ accuracy metric:
 Every source has `--source-length` tokens (its last the end token) and every target
 `--target-length`, so neither has padding and both contenders see the same tokens.
 Each contender runs in a fresh process: one `fit` of 2 batches to trace and compile,
-then one timed `fit` of `--steps` batches. Target tokens per second count the labels
-(`target + end`: `batch x (target_length + 1)` per step). The processes run in A/B/A/B
+then one `fit` of `--steps` batches, timed from the end of its first batch to the end
+of its last (a callback, as a progress bar would be, reads the clock after every
+batch). Target tokens per second count the labels (`target + end`:
+`batch x (target_length + 1)` per step). The processes run in A/B/A/B
 order (`--repeats` rounds per configuration); the table gives the median per
 contender and the ratio of the medians (> 1: keras-seq faster).
 
@@ -42,11 +44,10 @@ import itertools
 import os
 import pathlib
 import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from _harness import matmul_seconds, on_off, report, run_child  # noqa: E402
+from _harness import matmul_seconds, on_off, report, run_child, step_clock  # noqa: E402
 
 START_ID, END_ID = 1, 2
 CONTENDERS = ("keras-seq", "reference")
@@ -136,6 +137,8 @@ def train_child(args):
     import keras
     import numpy as np
 
+    clock = step_clock()
+
     layers, attention = args.child_layers, bool(args.child_attention)
     keras.utils.set_random_seed(args.seed)
     source, target = data(args, args.batch_size * args.steps)
@@ -145,7 +148,14 @@ def train_child(args):
         model.compile(optimizer=optimizer, metrics=["accuracy"], jit_compile=bool(args.child_jit))
 
         def fit(rows):
-            model.fit(source[:rows], target[:rows], batch_size=args.batch_size, verbose=0)
+            model.fit(
+                source[:rows],
+                target[:rows],
+                batch_size=args.batch_size,
+                shuffle=False,
+                verbose=0,
+                callbacks=[clock],
+            )
 
     else:
         model = reference_model(args, layers, attention)
@@ -169,13 +179,14 @@ def train_child(args):
                 batch_size=args.batch_size,
                 shuffle=False,
                 verbose=0,
+                callbacks=[clock],
             )
 
     fit(2 * args.batch_size)  # traces and compiles the train step
-    start = time.perf_counter()
+    clock.ends.clear()
     fit(len(source))
-    seconds = time.perf_counter() - start
-    tokens = len(source) * (args.target_length + 1)
+    seconds = clock.ends[-1] - clock.ends[0]
+    tokens = (len(clock.ends) - 1) * args.batch_size * (args.target_length + 1)
     report({"tokens_per_second": tokens / seconds, "seconds": seconds})
 
 

@@ -116,6 +116,16 @@ def test_paper_replication_quick_runs_every_experiment(tmp_path, monkeypatch):
             assert 1.0 < r["ours_baseline"] < uniform and 1.0 < r["ours_variant"] < uniform
 
 
+def test_paper_replication_takes_several_experiments():
+    app = load("paper_replication")
+    chosen = app.parse_args(["--experiment", "rescoring", "beam", "rescoring"]).experiment
+    assert chosen == ["rescoring", "beam"]
+    assert app.parse_args([]).experiment == list(app.EXPERIMENTS)
+    assert app.parse_args(["--experiment", "beam", "all"]).experiment == list(app.EXPERIMENTS)
+    with pytest.raises(SystemExit):
+        app.parse_args(["--experiment", "beam", "width"])
+
+
 def test_paper_replication_cipher_is_a_word_map_with_neighbour_swaps():
     """The generated cipher, read back by hand: undoing each modifier's swap and the
     word map gives the source again."""

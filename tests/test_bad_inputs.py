@@ -1331,6 +1331,13 @@ for _name, _get in [
         ),
         case(f"{_name}/adapt_empty", lambda w, g=_get: type(g(w))().adapt([]), V, "texts", "[]"),
         case(
+            f"{_name}/adapt_bare_string",
+            lambda w, g=_get: type(g(w))().adapt("corpus.txt"),
+            T,
+            "texts",
+            "corpus.txt",
+        ),
+        case(
             f"{_name}/unadapted_encode",
             lambda w, g=_get: type(g(w))().encode(["a"]),
             ValueError,

@@ -245,6 +245,13 @@ class Tokenizer(keras.layers.Layer):
             from keras_seq.data import _streaming
 
             stream, skipped = _streaming.texts_from_files("files", files, column, sample_size)
+        elif isinstance(texts, (str, bytes)):
+            # One bare string is far more often a path meant for `files=` than a corpus.
+            raise TypeError(
+                "`texts` must be a list of strings or a `tf.data.Dataset`, not one string; "
+                "wrap a single text in a list, or pass a path as `files=`. Received: "
+                f"texts={texts!r:.60}"
+            )
         elif isinstance(texts, tf.data.Dataset):
             stream = texts
             check_string_dataset("texts", stream, arities=(1,))
