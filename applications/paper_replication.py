@@ -150,15 +150,24 @@ class TimeLimit(keras.callbacks.Callback):
     loss)` every `every` batches.
 
     CPU time, not wall time: on a shared machine the models compared would otherwise
-    get whatever share of the cores the other jobs left them at the time.
+    get whatever share of the cores the other jobs left them at the time. With
+    `schedule` (a `HalvingSchedule` laid out in seconds: its "steps" are CPU seconds),
+    the optimizer's rate follows the schedule through the time budget, so a model
+    that runs more steps in the same time still halves its rate only from two thirds
+    of the budget on, as a slower one does.
     """
 
-    def __init__(self, seconds=None, every=20):
+    def __init__(self, seconds=None, every=20, schedule=None):
         super().__init__()
-        self.seconds, self.every, self.curve = seconds, every, []
+        self.seconds, self.every, self.schedule, self.curve = seconds, every, schedule, []
 
     def on_train_begin(self, logs=None):
         self.started, self._totals = None, [0.0]
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.schedule is not None:
+            elapsed = 0.0 if self.started is None else time.process_time() - self.started
+            self.model.optimizer.learning_rate.assign(float(self.schedule(elapsed)))
 
     def on_train_batch_end(self, batch, logs=None):
         # Keras logs the running mean of the epoch's loss; the curve wants each
@@ -192,8 +201,11 @@ class Task:
         args = self.args
         keras.utils.set_random_seed(args.seed + seed)
         initializer = keras.initializers.RandomUniform(-0.08, 0.08)
+        # A time-limited run does not know its number of steps: its halving is laid out
+        # over its CPU seconds instead, and applied by `TimeLimit`.
+        period = seconds if seconds else args.steps
         schedule = ks.schedules.HalvingSchedule(
-            args.learning_rate, steps_per_epoch=max(1, round(args.steps / 7.5))
+            args.learning_rate, steps_per_epoch=max(1, round(period / 7.5))
         )
         with _common.model_scope():
             model = ks.models.Seq2Seq(
@@ -214,11 +226,14 @@ class Task:
                 ),
                 max_length=self.max_length,
             )
-            model.compile(keras.optimizers.SGD(schedule, global_clipnorm=5.0))
+            rate = args.learning_rate if seconds else schedule
+            model.compile(keras.optimizers.SGD(rate, global_clipnorm=5.0))
         batches = ks.data.seq2seq_dataset(
             self.train, self.source, self.target, args.batch_size, seed=args.seed + seed
         ).repeat()
-        limit = TimeLimit(seconds, every=max(1, args.steps // 50))
+        limit = TimeLimit(
+            seconds, every=max(1, args.steps // 50), schedule=schedule if seconds else None
+        )
         started = time.time()
         model.fit(
             batches,
@@ -352,8 +367,8 @@ def depth(args, task):
                 perplexities[1],
                 perplexities[deeper],
                 f"baseline 1 layer, variant {deeper}; each {args.minutes:g} CPU min after its "
-                f"first step, {args.units} units, reversed source; the halving schedule is "
-                f"laid out for {args.steps} steps whatever number each model reaches",
+                f"first step, {args.units} units, reversed source; the rate halves from "
+                "two thirds of each model's CPU time on, every fifteenth of it after",
                 lower_is_better=True,
             )
         )

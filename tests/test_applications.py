@@ -126,6 +126,33 @@ def test_paper_replication_takes_several_experiments():
         app.parse_args(["--experiment", "beam", "width"])
 
 
+def test_paper_replication_time_limit_halves_the_rate_in_cpu_time(monkeypatch):
+    """A time-limited model halves its rate from two thirds of its CPU budget on, every
+    fifteenth of it after, however many steps it runs, and stops at the budget."""
+    import keras_seq as ks
+
+    app = load("paper_replication")
+    now = [100.0]
+    monkeypatch.setattr(app.time, "process_time", lambda: now[0])
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.7), "mse")
+    schedule = ks.schedules.HalvingSchedule(0.7, steps_per_epoch=80)  # 600 s / 7.5
+    limit = app.TimeLimit(600, every=1000, schedule=schedule)
+    limit.set_model(model)
+    limit.on_train_begin()
+    rates = []
+    for batch, seconds in enumerate([0, 399, 401, 441, 590]):
+        now[0] = 100.0 + seconds
+        limit.on_train_batch_begin(batch)
+        rates.append(round(float(model.optimizer.learning_rate), 4))
+        limit.on_train_batch_end(batch, {"loss": 1.0})  # the clock starts at the first
+        assert not model.stop_training
+    assert rates == [0.7, 0.7, 0.35, 0.175, 0.0219]
+    now[0] = 701.0
+    limit.on_train_batch_end(5, {"loss": 1.0})
+    assert model.stop_training
+
+
 def test_paper_replication_cipher_is_a_word_map_with_neighbour_swaps():
     """The generated cipher, read back by hand: undoing each modifier's swap and the
     word map gives the source again."""
