@@ -166,7 +166,9 @@ def checked_whole(name, ids):
 
     def summary(xp, ids):
         fractional = xp.not_equal(ids, xp.floor(ids))
-        return xp.logical_not(xp.any(fractional)), (xp.max(xp.where(fractional, ids, -1)),)
+        # The largest fractional id, negative ones included (a -1 default would hide -3.5).
+        largest = xp.max(xp.where(fractional, ids, float("-inf")))
+        return xp.logical_not(xp.any(fractional)), (largest,)
 
     template = f"`{name}` must hold whole-number token ids. Received: {{}} in {name}"
     return checked(ids, summary, template)

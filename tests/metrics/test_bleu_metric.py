@@ -407,6 +407,9 @@ def test_fractional_float_ids_are_refused_eagerly_and_in_graph(metric_class):
     message = "`y_pred` must hold whole-number token ids. Received: 5.5 in y_pred"
     with pytest.raises(ValueError, match=re.escape(message)):
         metric.update_state(whole, fractional)
+    negative = np.array([[4.0, -3.5, 2.0]], "float32")
+    with pytest.raises(ValueError, match=re.escape("Received: -3.5 in y_pred")):
+        metric.update_state(whole, negative)
     graph_update = tf.function(metric.update_state)
     # A graph assertion prints the message's text and its values as separate pieces.
     graph_message = r"must hold whole-number token ids\. Received: \] \[5\.5\] \[ in y_pred"
