@@ -56,6 +56,13 @@ def parse_args(argv=None):
         "unknown words from their context",
     )
     parser.add_argument(
+        "--no-unknown-classes",
+        dest="unknown_classes",
+        action="store_false",
+        help="map every unknown word to [UNK], not to a class of its spelling "
+        "(WordTokenizer(unknown_classes=True): shape and last three letters)",
+    )
+    parser.add_argument(
         "--min-frequency",
         type=int,
         default=1,
@@ -97,25 +104,28 @@ def most_frequent_tag_baseline(train_words, train_tags):
     return lambda word: best.get(word, default)
 
 
-def with_word_dropout(unknown_id, rate, seed=None):
-    """A `tf.data` map replacing a `rate` fraction of the training words with
-    `unknown_id`."""
+def with_word_dropout(tokenizer, rate, seed=None):
+    """A `tf.data` map replacing a `rate` fraction of the training words with what
+    they would be if unknown (`[UNK]`, or their class with `unknown_classes`)."""
 
     def drop(words, tags):
         dropped = tf.random.uniform(tf.shape(words), seed=seed) < rate
-        return tf.where(dropped & (words != 0), unknown_id, words), tags
+        return tf.where(dropped & (words != 0), tokenizer.unknown_ids(words), words), tags
 
     return drop
 
 
 def tag_batches(model, dataset, tokenizer):
-    """(correct, total) over all words and over words outside the vocabulary."""
+    """Accuracy over all words and over words outside the vocabulary, and how many
+    of those there were."""
+    vocabulary = tokenizer.get_vocabulary()
+    is_unknown = np.array([t == "[UNK]" or t.startswith("[UNK:") for t in vocabulary])
     correct = total = unknown_correct = unknown_total = 0
     for words, tags in dataset:
         predicted = np.argmax(model(words, training=False), axis=-1)
         real = words.numpy() != 0
         right = (predicted == tags.numpy()) & real
-        unknown = (words.numpy() == tokenizer.unknown_id) & real
+        unknown = is_unknown[words.numpy()] & real
         correct += right.sum()
         total += real.sum()
         unknown_correct += (right & unknown).sum()
@@ -136,12 +146,15 @@ def main(argv=None):
     tag_names = list(ud.UPOS_TAGS)
     # Word dropout, not a frequency cut, teaches the model what to do with a word it
     # does not know: the baseline knows every training word, and so does the tagger.
-    tokenizer = ks.data.WordTokenizer(min_frequency=args.min_frequency)
+    tokenizer = ks.data.WordTokenizer(
+        min_frequency=args.min_frequency, unknown_classes=args.unknown_classes
+    )
     tokenizer.adapt(train_words)
+    classes = sum(t.startswith("[UNK:") for t in tokenizer.get_vocabulary())
     print(
         f"UD English EWT: {len(train_words)} training, {len(dev_words)} dev, "
         f"{len(test_words)} test sentences ({sum(map(len, test_words))} test words); "
-        f"vocabulary {tokenizer.vocabulary_size} word forms"
+        f"vocabulary {tokenizer.vocabulary_size} ids ({classes} unknown-word classes)"
     )
 
     def batches(words, tags, training):
@@ -149,7 +162,7 @@ def main(argv=None):
             words, tags, tokenizer, tag_names, args.batch_size, shuffle=training, seed=args.seed
         )
         if training and args.word_dropout:
-            data = data.map(with_word_dropout(tokenizer.unknown_id, args.word_dropout, args.seed))
+            data = data.map(with_word_dropout(tokenizer, args.word_dropout, args.seed))
         return data.prefetch(tf.data.AUTOTUNE)
 
     train, dev, test = (

@@ -153,6 +153,33 @@ def test_paper_replication_time_limit_halves_the_rate_in_cpu_time(monkeypatch):
     assert model.stop_training
 
 
+def test_paper_replication_loss_is_summed_per_sentence():
+    """The paper's objective, checked against the teacher-forced `score` (each
+    sentence's summed log-probability, end token included): its mean over the batch,
+    where keras-seq's default loss is the mean over tokens."""
+    import keras_seq as ks
+
+    app = load("paper_replication")
+    keras.utils.set_random_seed(0)
+    model = ks.models.Seq2Seq(ks.layers.RNNEncoder(20, 8, 8), ks.layers.RNNDecoder(20, 8, 8))
+    rng = np.random.default_rng(0)
+    inputs = rng.integers(4, 20, size=(6, 5))
+    targets = rng.integers(4, 20, size=(6, 7))
+    ended = np.pad(targets, [[0, 0], [0, 1]])  # what `score` reads: targets + end token
+    for row, length in enumerate([7, 1, 3, 5, 2, 6]):
+        targets[row, length:] = 0
+        ended[row, length:] = 0
+        ended[row, length] = model.end_id
+    scores = keras.ops.convert_to_numpy(model.score(inputs, ended))
+    # The default first: Keras's `compile` keeps a loss given before when given none.
+    model.compile("sgd")
+    per_token = model.evaluate(inputs, targets, batch_size=6, verbose=0)
+    np.testing.assert_allclose(per_token, -scores.sum() / np.count_nonzero(ended), rtol=1e-5)
+    model.compile("sgd", loss=app.SentenceCrossEntropy())
+    loss = model.evaluate(inputs, targets, batch_size=6, verbose=0)
+    np.testing.assert_allclose(loss, -scores.mean(), rtol=1e-5)
+
+
 def test_paper_replication_cipher_is_a_word_map_with_neighbour_swaps():
     """The generated cipher, read back by hand: undoing each modifier's swap and the
     word map gives the source again."""

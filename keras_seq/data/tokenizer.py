@@ -125,10 +125,15 @@ class Tokenizer(keras.layers.Layer):
                     progbar.update(seen)
             if progbar is not None:
                 progbar.update(seen, finalize=True)
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        tokens = [token.decode("utf-8") for token, n in ranked if n >= self.min_frequency]
         reserved = set(self.special_tokens)
-        tokens = [t for t in tokens if t not in reserved]
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ranked = [(token.decode("utf-8"), n) for token, n in ranked]
+        return self._select_tokens([(t, n) for t, n in ranked if t not in reserved])
+
+    def _select_tokens(self, ranked):
+        """`(token, count)` pairs seen in `adapt`, most frequent first -> the learned
+        tokens, with `min_frequency` and `max_tokens` applied."""
+        tokens = [token for token, n in ranked if n >= self.min_frequency]
         if self.max_tokens is not None:
             tokens = tokens[: self.max_tokens - len(self.special_tokens)]
         return tokens
@@ -385,6 +390,10 @@ class Tokenizer(keras.layers.Layer):
             raise TypeError(f"`tokens` must be strings. Received dtype {tokens.dtype.name}")
         if self.lowercase:
             tokens = tf.ragged.map_flat_values(_text.lower, tokens)
+        return self._lookup_tokens(tokens)
+
+    def _lookup_tokens(self, tokens):
+        """Normalised string tokens (dense or ragged) -> int32 ids (graph ops)."""
         return tf.cast(self._table.lookup(tokens), tf.int32)
 
     def id_to_token(self, id):

@@ -3,7 +3,8 @@
 import keras
 import tensorflow as tf
 
-from keras_seq.data import _text
+from keras_seq.checks import check_bool
+from keras_seq.data import _text, _word_classes
 from keras_seq.data.tokenizer import Tokenizer
 
 # TextVectorization ids (0 mask, 1 OOV, 2 "[START]", 3 "[END]", 4+ tokens) -> ours.
@@ -42,6 +43,17 @@ class WordTokenizer(Tokenizer):
     Reserved ids: `pad_id=0`, `start_id=1`, `end_id=2`, `unknown_id=3` (see
     `keras_seq.data.Tokenizer`, which also explains why tokenizers are Keras layers).
 
+    With `unknown_classes=True`, a word outside the vocabulary is not one `[UNK]` but
+    the id of its class: its shape (capitalised, all capitals, with a digit, with a
+    hyphen) and its last three letters, such as `[UNK:Aa:ard]` for `Bouchard` or
+    `[UNK:a:ing]` for `tweeting`, backing off to the shape alone (`[UNK:Aa]`) and then
+    to `unknown_id`. `adapt` adds every shape class and each fine class that at least
+    five vocabulary words share to the end of the vocabulary (within `max_tokens`).
+    `unknown_ids(ids)` gives the class of a known word, for word dropout: a tagger
+    trained with some known words replaced by their classes learns what an unknown
+    word's class says about its tag. Classes are read after lowercasing when
+    `lowercase=True`, so they lose the case.
+
     Args:
         vocabulary: list of str or None. Words in id order. Defaults to `None`
             (call `adapt`).
@@ -51,6 +63,8 @@ class WordTokenizer(Tokenizer):
             `adapt` keeps the most frequent words. Defaults to `None`.
         min_frequency: int. `adapt` keeps words seen at least this often. Defaults
             to `1`.
+        unknown_classes: bool. Map out-of-vocabulary words to classes of their
+            spelling (see above) instead of `unknown_id`. Defaults to `False`.
         **kwargs: base layer arguments.
 
     Example:
@@ -62,9 +76,17 @@ class WordTokenizer(Tokenizer):
     TensorShape([1, 6])
     >>> tokenizer.decode(ids)
     ["It wasn't difficult."]
+    >>> classes = keras_seq.data.WordTokenizer(unknown_classes=True)
+    >>> classes.adapt(["walking talking singing ringing bringing Paris"])
+    >>> classes.decode(classes.encode(["Oslo jumping"]))
+    ['[UNK:Aa] [UNK:a:ing]']
     """
 
     _accepts_token_lists = True
+
+    def __init__(self, *args, unknown_classes=False, **kwargs):
+        self.unknown_classes = check_bool("unknown_classes", unknown_classes)
+        super().__init__(*args, **kwargs)
 
     def _create_sublayers(self):
         self._vectorizer = keras.layers.TextVectorization(
@@ -78,8 +100,64 @@ class WordTokenizer(Tokenizer):
     def _vocabulary_changed(self):
         tokens = list(self._vocab.tokens[len(self.special_tokens) :])
         self._vectorizer.set_vocabulary(["[START]", "[END]"] + tokens)
+        ids = tf.range(len(self._vocab.tokens), dtype=tf.int32)
+        if self.unknown_classes and tokens:
+            learned = _word_classes.unknown_class_ids(
+                tf.constant(tokens), self._table, self.unknown_id
+            )
+            ids = tf.concat([ids[: len(self.special_tokens)], tf.cast(learned, tf.int32)], 0)
+        else:
+            ids = tf.where(ids < len(self.special_tokens), ids, self.unknown_id)
+        self._unknown_ids = ids
+
+    def _select_tokens(self, ranked):
+        words = super()._select_tokens(ranked)
+        if not self.unknown_classes:
+            return words
+        # Classes of every word seen, kept or not: the words left out are the ones
+        # that will be unknown.
+        seen = [token for token, _ in ranked]
+        kept = set(words)
+        classes = [c for c in _word_classes.learned_classes(seen) if c not in kept]
+        if self.max_tokens is not None:
+            room = self.max_tokens - len(self.special_tokens)
+            classes = classes[:room]
+            words = words[: room - len(classes)]
+        return words + classes
+
+    def _lookup_tokens(self, tokens):
+        ids = super()._lookup_tokens(tokens)
+        if not self.unknown_classes:
+            return ids
+
+        def with_classes(flat_tokens, flat_ids):
+            classes = _word_classes.unknown_class_ids(flat_tokens, self._table, self.unknown_id)
+            return tf.where(flat_ids == self.unknown_id, tf.cast(classes, tf.int32), flat_ids)
+
+        if isinstance(tokens, tf.RaggedTensor):
+            return tokens.with_flat_values(with_classes(tokens.flat_values, ids.flat_values))
+        return tf.reshape(
+            with_classes(tf.reshape(tokens, [-1]), tf.reshape(ids, [-1])), tf.shape(ids)
+        )
+
+    def unknown_ids(self, ids):
+        """The ids that the words of `ids` would get if they were out of the vocabulary.
+
+        With `unknown_classes=True`, each word's class (see above); otherwise
+        `unknown_id`. Reserved ids map to themselves. For word dropout in training.
+
+        Args:
+            ids: int tensor of ids in `[0, vocabulary_size)`, any shape.
+
+        Returns:
+            int32 ids with the shape of `ids`.
+        """
+        self._check_vocabulary()
+        return tf.gather(self._unknown_ids, tf.cast(ids, tf.int32))
 
     def _ids(self, texts):
+        if self.unknown_classes:
+            return self.lookup(self._split(texts))
         ids = tf.cast(self._vectorizer(texts), tf.int32)
         remap = tf.constant(_FROM_VECTORIZER, tf.int32)
         return tf.ragged.map_flat_values(
@@ -91,3 +169,6 @@ class WordTokenizer(Tokenizer):
 
     def _join(self, tokens):
         return _text.join_words(tf.strings.reduce_join(tokens, axis=-1, separator=" "))
+
+    def get_config(self):
+        return {**super().get_config(), "unknown_classes": self.unknown_classes}

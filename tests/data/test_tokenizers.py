@@ -332,3 +332,109 @@ def test_out_of_range_ids_in_a_graph_decode_as_unknown():
     tokenizer = WordTokenizer(vocabulary=["a"])
     decode = tf.function(lambda ids: tokenizer.decode(ids))
     assert text(decode(tf.constant([[4, 99, -1]]))) == ["a [UNK] [UNK]"]
+
+
+def _spelling_classes(word):
+    """The unknown-word classes of `word` as `WordTokenizer(unknown_classes=True)`
+    documents them, written with Python's str methods (an independent reference)."""
+    letters = [c for c in word if c.isalpha()]
+    if (
+        len(letters) >= 2
+        and all(c.isupper() for c in letters if c.isupper() or c.islower())
+        and any(c.isupper() for c in letters)
+        and not any(c.islower() for c in letters)
+    ):
+        case = "A"
+    elif letters and letters[0].isupper() and any(c.islower() for c in letters):
+        case = "Aa"
+    else:
+        case = "a"
+    shape = case + ("0" if any(c.isdigit() for c in word) else "") + ("-" if "-" in word else "")
+    return f"[UNK:{shape}:{word.lower()[-3:]}]", f"[UNK:{shape}]"
+
+
+SPELLINGS = [
+    "Bouchard",
+    "re-elected",
+    "1990s",
+    "tweeting",
+    "NASA",
+    "I",
+    "x",
+    "3D",
+    "U2",
+    "Éric",
+    "ÉCOLE",
+    "straße",
+    "über-cool",
+    "McDonald",
+    "iPhone",
+    "A-1",
+    "ok",
+]
+
+
+def test_unknown_words_map_to_the_classes_of_their_spelling():
+    fine = [_spelling_classes(w)[0] for w in SPELLINGS]
+    coarse = [_spelling_classes(w)[1] for w in SPELLINGS]
+    # Every coarse class, and the fine classes of all but the first two words.
+    vocabulary = ["known"] + sorted(set(coarse)) + sorted(set(fine[2:]) - set(coarse))
+    tokenizer = WordTokenizer(vocabulary=vocabulary, unknown_classes=True)
+    ids = tokenizer.lookup([SPELLINGS + ["known"]]).to_list()[0]
+    expected = [coarse[0], coarse[1]] + fine[2:] + ["known"]
+    assert [tokenizer.id_to_token(i) for i in ids] == expected
+    # Without its coarse class either, a word is `[UNK]`; without the option, all are.
+    bare = WordTokenizer(vocabulary=["known", *fine[1:]], unknown_classes=True)
+    assert bare.lookup([SPELLINGS[:1]]).to_list() == [[bare.unknown_id]]
+    plain = WordTokenizer(vocabulary=vocabulary)
+    assert set(plain.lookup([SPELLINGS]).to_list()[0]) == {plain.unknown_id}
+
+
+def test_unknown_classes_are_learned_by_adapt_within_max_tokens():
+    words = "walking talking singing ringing bringing wanted hunted painted Paris"
+    tokenizer = WordTokenizer(unknown_classes=True)
+    tokenizer.adapt([words])
+    learned = tokenizer.get_vocabulary()[4:]
+    assert learned[:9] == sorted(words.split())
+    # Coarse classes first, by words sharing them; a fine class needs five words.
+    assert learned[9:] == ["[UNK:a]", "[UNK:Aa]", "[UNK:a:ing]"]
+    assert tokenizer.decode(tokenizer.encode("Oslo jumping sorted")) == (
+        "[UNK:Aa] [UNK:a:ing] [UNK:a]"
+    )
+    small = WordTokenizer(unknown_classes=True, max_tokens=4 + 5)
+    small.adapt([words])
+    assert small.vocabulary_size == 9
+    assert small.get_vocabulary()[-3:] == ["[UNK:a]", "[UNK:Aa]", "[UNK:a:ing]"]
+
+
+def test_text_encoding_and_lookup_agree_with_unknown_classes(tmp_path):
+    tokenizer = WordTokenizer(unknown_classes=True)
+    tokenizer.adapt(ENGLISH * 2)
+    texts = ["Walking in Oslo, NASA's re-elected 1990s boss was tweeting."]
+    words = tokenizer._split(tf.constant(texts)).to_list()
+    expected = tokenizer.lookup([[w.decode() for w in words[0]]]).to_list()[0] + [2]
+    assert tokenizer.encode(texts).numpy()[0].tolist() == expected
+    classes = {tokenizer.id_to_token(i) for i in expected if i >= tokenizer.token_to_id("[UNK:a]")}
+    assert classes == {"[UNK:a]", "[UNK:Aa]", "[UNK:a0]"}
+    # No all-capitals word was learned, so `NASA` has no class and stays `[UNK]`.
+    assert expected.count(tokenizer.unknown_id) == 1
+    graph = tf.function(lambda t: tokenizer.encode(t))
+    assert graph(tf.constant(texts)).numpy()[0].tolist() == expected
+    clone = WordTokenizer.from_config(tokenizer.get_config())
+    assert clone.unknown_classes and clone.encode(texts).numpy()[0].tolist() == expected
+
+
+def test_unknown_ids_give_a_known_words_class():
+    tokenizer = WordTokenizer(unknown_classes=True)
+    words = "walking talking singing ringing bringing Paris Oslo"
+    tokenizer.adapt([words])
+    ids = tokenizer.lookup([words.split()]).to_tensor()
+    as_unknown = [tokenizer.id_to_token(int(i)) for i in tokenizer.unknown_ids(ids)[0]]
+    assert as_unknown == ["[UNK:a:ing]"] * 5 + ["[UNK:Aa]"] * 2
+    reserved = tokenizer.unknown_ids(tf.constant([0, 1, 2, 3])).numpy().tolist()
+    assert reserved == [0, 1, 2, 3]
+    plain = WordTokenizer()
+    plain.adapt([words])
+    assert set(plain.unknown_ids(plain.lookup([words.split()])).to_list()[0]) == {3}
+    with pytest.raises(TypeError, match="unknown_classes"):
+        WordTokenizer(unknown_classes="yes")
