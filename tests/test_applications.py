@@ -213,13 +213,14 @@ def check_results_file(folder, results):
 
 def test_pos_tagging_quick_beats_the_most_frequent_tag(tmp_path, monkeypatch):
     """Quick run (3,000 training sentences, a 1-layer BiLSTM of 64 units, 4 epochs; ~45 s).
-    Measured test UPOS accuracy: tagger 0.847 (0.85-0.86 when trained with an end token)
-    against 0.818 for the most frequent tag per word. Margin asserted: 1 point. The
+    Measured test UPOS accuracy: tagger 0.879 against 0.818 for the most frequent tag
+    per word; 0.847 with every unknown word `[UNK]` (`--no-unknown-classes`). Margin
+    asserted: 4 points, which the tagger without unknown-word classes misses. The
     exported tagger answers from a process that imports only TensorFlow, one tag per
     token."""
     use_data(monkeypatch, "ud-english-ewt")
     results = load("pos_tagging").main(["--quick", "--output", str(tmp_path)])
-    assert results["model"] > results["baseline"] + 0.01
+    assert results["model"] > results["baseline"] + 0.04
     check_results_file(tmp_path, results)
     for tokens, tags in zip(results["served"]["tokens"], results["served"]["tags"]):
         assert len(tokens.split()) == len(tags.split()) > 5
