@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from keras_seq import checks
 from keras_seq.checks import check_bool
 from keras_seq.data import _text, _word_classes
 from keras_seq.data.tokenizer import Tokenizer
@@ -147,12 +148,17 @@ class WordTokenizer(Tokenizer):
         `unknown_id`. Reserved ids map to themselves. For word dropout in training.
 
         Args:
-            ids: int tensor of ids in `[0, vocabulary_size)`, any shape.
+            ids: int tensor (dense or ragged) of ids in `[0, vocabulary_size)`.
 
         Returns:
             int32 ids with the shape of `ids`.
         """
         self._check_vocabulary()
+        if isinstance(ids, tf.RaggedTensor):
+            return ids.with_flat_values(self.unknown_ids(ids.flat_values))
+        ids = tf.convert_to_tensor(ids)
+        checks.check_dtype("ids", ids.dtype, ("int",), "integer token ids")
+        ids = checks.checked_id_range("ids", ids, self.vocabulary_size)
         return tf.gather(self._unknown_ids, tf.cast(ids, tf.int32))
 
     def _ids(self, texts):

@@ -37,6 +37,7 @@ ALL = ENGLISH + FRENCH + GERMAN
 TOKENIZERS = {
     "char": lambda: CharTokenizer(),
     "word": lambda: WordTokenizer(),
+    "word_classes": lambda: WordTokenizer(unknown_classes=True),
     "subword": lambda: SubwordTokenizer(max_tokens=400),
 }
 
@@ -438,3 +439,10 @@ def test_unknown_ids_give_a_known_words_class():
     assert set(plain.unknown_ids(plain.lookup([words.split()])).to_list()[0]) == {3}
     with pytest.raises(TypeError, match="unknown_classes"):
         WordTokenizer(unknown_classes="yes")
+    with pytest.raises(ValueError, match=r"`ids` must hold ids in \[0, 14\).*from 0 to 14"):
+        tokenizer.unknown_ids([0, 14])
+    with pytest.raises(TypeError, match="ids"):
+        tokenizer.unknown_ids([0.5])
+    graph = tf.function(tokenizer.unknown_ids)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must hold ids in"):
+        graph(tf.constant([3, 99]))
