@@ -51,6 +51,11 @@ def class_tokens(words):
     return fine, coarse
 
 
+def is_class_token(tokens):
+    """Whether each of the string tokens is a class token, `[UNK:...]`."""
+    return tf.strings.regex_full_match(tokens, r"\[UNK:[^ ]*\]")
+
+
 def learned_classes(words):
     """The class tokens to add to a vocabulary of `words` (distinct str): every coarse
     class, and each fine class that at least `MIN_WORDS_PER_CLASS` of the words share;

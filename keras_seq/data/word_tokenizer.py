@@ -103,10 +103,12 @@ class WordTokenizer(Tokenizer):
         self._vectorizer.set_vocabulary(["[START]", "[END]"] + tokens)
         ids = tf.range(len(self._vocab.tokens), dtype=tf.int32)
         if self.unknown_classes and tokens:
-            learned = _word_classes.unknown_class_ids(
-                tf.constant(tokens), self._table, self.unknown_id
-            )
-            ids = tf.concat([ids[: len(self.special_tokens)], tf.cast(learned, tf.int32)], 0)
+            words = tf.constant(tokens)
+            learned = _word_classes.unknown_class_ids(words, self._table, self.unknown_id)
+            own = ids[len(self.special_tokens) :]
+            # A class token stands for itself, not for the class of its spelling.
+            learned = tf.where(_word_classes.is_class_token(words), own, tf.cast(learned, tf.int32))
+            ids = tf.concat([ids[: len(self.special_tokens)], learned], 0)
         else:
             ids = tf.where(ids < len(self.special_tokens), ids, self.unknown_id)
         self._unknown_ids = ids

@@ -434,6 +434,8 @@ def test_unknown_ids_give_a_known_words_class():
     assert as_unknown == ["[UNK:a:ing]"] * 5 + ["[UNK:Aa]"] * 2
     reserved = tokenizer.unknown_ids(tf.constant([0, 1, 2, 3])).numpy().tolist()
     assert reserved == [0, 1, 2, 3]
+    classes = [tokenizer.token_to_id(t) for t in ("[UNK:a]", "[UNK:Aa]", "[UNK:a:ing]")]
+    assert tokenizer.unknown_ids(classes).numpy().tolist() == classes
     plain = WordTokenizer()
     plain.adapt([words])
     assert set(plain.unknown_ids(plain.lookup([words.split()])).to_list()[0]) == {3}
