@@ -1,10 +1,11 @@
 """Part-of-speech tagging (UPOS) on UD English EWT with a stacked bidirectional LSTM.
 
 A `ManyToMany` tagger (one tag per word) trained on the official train split, with the
-best epoch on the dev split kept, scored on the test split against the
-most-frequent-tag-per-word baseline (measured in the same run), then exported as a
-SavedModel that maps a sentence string to its tags and served from a fresh process
-that imports only TensorFlow.
+best epoch on the dev split kept, over a vocabulary that maps unknown words to classes
+of their spelling (`WordTokenizer(unknown_classes=True)`). It is scored on the test
+split against the most-frequent-tag-per-word baseline (measured in the same run),
+then exported as a SavedModel that maps a sentence string to its tags and served from
+a fresh process that imports only TensorFlow.
 
     python applications/pos_tagging.py --output pos-run
     python applications/pos_tagging.py --quick      # a CPU-minutes smoke run
