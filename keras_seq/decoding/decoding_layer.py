@@ -97,7 +97,11 @@ class DecodingLayer(keras.layers.Layer):
             state, constants = self._start(decoder_inputs)
         step = self.decoder.step
         if getattr(strategy, "coverage_penalty", 0):
-            if "return_attention" not in inspect.signature(step).parameters:
+            parameters = inspect.signature(step).parameters.values()
+            if not any(
+                p.name == "return_attention" or p.kind is inspect.Parameter.VAR_KEYWORD
+                for p in parameters
+            ):
                 raise ValueError(
                     "`coverage_penalty` needs a decoder whose `step` can return its "
                     "attention weights (`step(..., return_attention=True)`, as "

@@ -144,6 +144,35 @@ def test_coverage_needs_the_attention():
         DecodingLayer(stepper, BeamSearch(2, coverage_penalty=1.0), max_length=3)(state, constants)
 
 
+def test_coverage_takes_a_step_with_keyword_arguments():
+    """A wrapping decoder whose `step` forwards `**kwargs` can return attention: the
+    layer passes `return_attention=True` through it and scores as the wrapped one."""
+    decoder = keras_seq.layers.RNNDecoder(7, 4, 8, attention="luong")
+    rng = np.random.default_rng(1)
+    inputs = {
+        "memory": rng.normal(size=(2, 5, 8)).astype("float32"),
+        "memory_mask": np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], bool),
+    }
+    state, constants = decoder.start(2, **inputs)
+    strategy = BeamSearch(3, coverage_penalty=0.7)
+    expected = DecodingLayer(decoder, strategy, max_length=4)(state, constants)
+    forwarding = KeywordStep(decoder)
+    received = DecodingLayer(forwarding, strategy, max_length=4)(state, constants)
+    for want, got in zip(expected, received):
+        np.testing.assert_allclose(to_numpy(got), to_numpy(want), atol=1e-6)
+
+
+class KeywordStep(keras.layers.Layer):
+    """A decoder that forwards its step's keyword arguments to a wrapped one."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder, self.vocab_size = decoder, decoder.vocab_size
+
+    def step(self, token_ids, state, constants=None, **kwargs):
+        return self.decoder.step(token_ids, state, constants, **kwargs)
+
+
 class StepOnly(keras.layers.Layer):
     """The step contract's minimum: `step` and `vocab_size`, no attention output."""
 
