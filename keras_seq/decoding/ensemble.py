@@ -8,6 +8,7 @@ from keras import ops
 
 from keras_seq import checks
 from keras_seq.decoding import rescoring, step_contract, strategies
+from keras_seq.decoding._compiled import compiled
 from keras_seq.decoding.decoding_layer import DecodingLayer
 
 AVERAGES = ("log_probs", "probs")
@@ -262,17 +263,14 @@ class Ensemble(keras.Model):
         return (ids, ops.convert_to_numpy(result.scores)) if return_scores else ids
 
     def _compile(self, layer):
-        """One `tf.function` per strategy under TensorFlow (any batch and length), as
-        the models compile theirs; other backends decode eagerly."""
-        # A partial, not a lambda, as in DecoderModel._compile: TensorFlow counts
-        # traces per code object.
+        """One compiled decoding function per strategy and length, as the models make
+        theirs (`keras_seq.decoding._compiled.compiled`)."""
+        # A partial, not a lambda, as in DecoderModel: TensorFlow counts traces per code
+        # object.
         function = functools.partial(self.decode, layer=layer)
-        if keras.backend.backend() != "tensorflow":
-            return function
-        import tensorflow as tf
-
-        spec = tf.TensorSpec(self.inputs_shape, self.inputs_dtype)
-        return tf.function(function, input_signature=[spec])
+        return compiled(
+            function, layer.strategy, self.variables, self.inputs_shape, self.inputs_dtype
+        )
 
     def score(self, inputs, target_ids, length_penalty=0.0, batch_size=32):
         """The ensemble's teacher-forced sequence scores, as `DecoderModel.score`: the

@@ -10,6 +10,7 @@ from keras import ops
 
 from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
+from keras_seq.decoding._compiled import compiled
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models import scheduled_sampling as scheduled_sampling_lib
 from keras_seq.models.distribute import StrategyTrainer, is_distributed, replica_share
@@ -546,50 +547,16 @@ class DecoderModel(
             # one-trace functions of several (strategy, length) pairs made from one
             # lambda would add up to its "excessive retracing" warning.
             decode = self._decode_prefixed if prefixed else self.decode
-            function = self._compile(
-                functools.partial(decode, layer=layer), layer.strategy, prefixed
+            function = compiled(
+                functools.partial(decode, layer=layer),
+                layer.strategy,
+                self.variables,
+                self.inputs_shape,
+                self.inputs_dtype,
+                prefixed,
             )
             self._decoders[key] = (layer, function)
         return self._decoders[key]
-
-    def _compile(self, function, strategy, prefixed=False):
-        """Compiles `function(inputs)` (`function(inputs, prefix)` when `prefixed`)
-        with the backend's own mechanism.
-
-        TensorFlow: one `tf.function` for inputs of any batch size and length. JAX:
-        `jax.jit` over the variables' current values (a stateless call, so weights
-        trained later are used), with token inputs padded to a multiple of
-        `_JAX_LENGTH_BUCKET` columns, so new source lengths rarely recompile. Sampling
-        from Keras's global seed generator (`seed=None`) cannot be traced by JAX and
-        runs eagerly; other backends run eagerly too.
-        """
-        backend = keras.backend.backend()
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            signature = [tf.TensorSpec(self.inputs_shape, self.inputs_dtype)]
-            if prefixed:
-                signature.append(tf.TensorSpec((None, None), tf.int32))
-            return tf.function(function, input_signature=signature)
-        unseeded = isinstance(strategy, decoding_lib.Sampling) and strategy.seed is None
-        if backend != "jax" or unseeded:
-            return function
-        import jax
-
-        def stateless(values, inputs, *prefix):
-            with keras.StatelessScope(state_mapping=list(zip(self.variables, values))):
-                return function(inputs, *prefix)
-
-        jitted = jax.jit(stateless)
-        pads_tokens = len(self.inputs_shape) == 2 and "int" in self.inputs_dtype
-
-        def run(inputs, *prefix):
-            if pads_tokens:  # id 0 is padding, invisible to the encoder
-                extra = -inputs.shape[1] % _JAX_LENGTH_BUCKET
-                inputs = ops.pad(inputs, [[0, 0], [0, extra]])
-            return jitted([variable.value for variable in self.variables], inputs, *prefix)
-
-        return run
 
     def export(
         self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs
@@ -639,10 +606,6 @@ class DecoderModel(
         config = dict(config)
         config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
         return cls(**config)
-
-
-# Source lengths are padded to a multiple of this under JAX, which compiles per shape.
-_JAX_LENGTH_BUCKET = 16
 
 
 def check_rnn_decoder(decoder):
