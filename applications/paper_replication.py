@@ -157,7 +157,7 @@ class SentenceCrossEntropy(keras.losses.Loss):
     the batch's sentences ("divided by 128", the batch size).
 
     keras-seq's default loss is the mean over real tokens, which makes every SGD step
-    about as many times smaller as a target has tokens: at the paper's rate of 0.7
+    up to as many times smaller as a target has tokens: at the paper's rate of 0.7
     such models stay on the unigram plateau. Keras multiplies the values by the
     target padding mask (the sample weights) before the sum.
     """
