@@ -53,8 +53,8 @@ def parse_args(argv=None):
         "--word-dropout",
         type=float,
         default=0.1,
-        help="fraction of training words replaced by [UNK], so the model learns to tag "
-        "unknown words from their context",
+        help="fraction of training words replaced by their unknown-word class (or [UNK]), "
+        "so the model learns to tag unknown words from their spelling and context",
     )
     parser.add_argument(
         "--no-unknown-classes",
@@ -116,11 +116,15 @@ def with_word_dropout(tokenizer, rate, seed=None):
     return drop
 
 
+def unknown_word_ids(tokenizer):
+    """A bool array over the ids: True for `[UNK]` and the unknown-word classes."""
+    return np.array([t == "[UNK]" or t.startswith("[UNK:") for t in tokenizer.get_vocabulary()])
+
+
 def tag_batches(model, dataset, tokenizer):
     """Accuracy over all words and over words outside the vocabulary, and how many
     of those there were."""
-    vocabulary = tokenizer.get_vocabulary()
-    is_unknown = np.array([t == "[UNK]" or t.startswith("[UNK:") for t in vocabulary])
+    is_unknown = unknown_word_ids(tokenizer)
     correct = total = unknown_correct = unknown_total = 0
     for words, tags in dataset:
         predicted = np.argmax(model(words, training=False), axis=-1)
@@ -151,7 +155,7 @@ def main(argv=None):
         min_frequency=args.min_frequency, unknown_classes=args.unknown_classes
     )
     tokenizer.adapt(train_words)
-    classes = sum(t.startswith("[UNK:") for t in tokenizer.get_vocabulary())
+    classes = int(unknown_word_ids(tokenizer).sum()) - 1  # [UNK] itself is no class
     print(
         f"UD English EWT: {len(train_words)} training, {len(dev_words)} dev, "
         f"{len(test_words)} test sentences ({sum(map(len, test_words))} test words); "

@@ -134,8 +134,13 @@ class WordTokenizer(Tokenizer):
             return ids
 
         def with_classes(flat_tokens, flat_ids):
-            classes = _word_classes.unknown_class_ids(flat_tokens, self._table, self.unknown_id)
-            return tf.where(flat_ids == self.unknown_id, tf.cast(classes, tf.int32), flat_ids)
+            # Only the unknown tokens are classed: the regular expressions cost more
+            # than the lookup, and most tokens are known.
+            unknown = tf.where(flat_ids == self.unknown_id)
+            classes = _word_classes.unknown_class_ids(
+                tf.gather_nd(flat_tokens, unknown), self._table, self.unknown_id
+            )
+            return tf.tensor_scatter_nd_update(flat_ids, unknown, tf.cast(classes, tf.int32))
 
         if isinstance(tokens, tf.RaggedTensor):
             return tokens.with_flat_values(with_classes(tokens.flat_values, ids.flat_values))
@@ -164,8 +169,8 @@ class WordTokenizer(Tokenizer):
         return tf.gather(self._unknown_ids, tf.cast(ids, tf.int32))
 
     def _ids(self, texts):
-        if self.unknown_classes:
-            return self.lookup(self._split(texts))
+        if self.unknown_classes:  # `_split` has lowercased already
+            return self._lookup_tokens(self._split(texts))
         ids = tf.cast(self._vectorizer(texts), tf.int32)
         remap = tf.constant(_FROM_VECTORIZER, tf.int32)
         return tf.ragged.map_flat_values(
