@@ -21,7 +21,8 @@ number of steps, so it reads as time per decoding step:
   `benchmarks/decode.py` (the encoder excluded here: the decoder starts from zeros);
 - keras-seq's search split further into its per-step operations, each alone in a
   loop on tensors of the real shapes: the log-softmax (with the min-length mask), the
-  first `top_k` (`2 x 4` of `4 x vocab` per input), and the rest of `grow` (the
+  first `top_k` (`2 x 4` of `4 x vocab` per input, through block maxima as the
+  search does it), and the rest of `grow` (the
   second and third `top_k`, the concatenations, the gathers of whole `(batch, beams,
   max_length)` sequences, the column write).
 
@@ -42,6 +43,7 @@ import tensorflow as tf  # noqa: E402
 from keras import ops, tree  # noqa: E402
 
 import keras_seq  # noqa: E402
+from keras_seq.decoding import _selection as selection  # noqa: E402
 from keras_seq.decoding import beam as beam_lib  # noqa: E402
 from keras_seq.decoding import scoring  # noqa: E402
 
@@ -189,7 +191,7 @@ def main():
 
     def first_top_k_op(i, carried):
         candidates = ops.reshape(carried[:, :, None] + logits_in, (batch, BEAM_WIDTH * vocab))
-        values, _ = ops.top_k(candidates, 2 * BEAM_WIDTH)
+        values, _ = selection.top_k(candidates, 2 * BEAM_WIDTH)
         return values[:, :BEAM_WIDTH]
 
     seqs = ops.zeros((batch, BEAM_WIDTH, length), "int32")

@@ -9,6 +9,7 @@ from keras_seq.checks import (
     check_float,
     check_forbidden_ids,
 )
+from keras_seq.decoding import _selection as selection
 from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import write_column
@@ -243,12 +244,12 @@ def _beam_search(
         candidates = ops.reshape(candidates, (batch, width * vocab_size))
         num_candidates = min(2 * width, width * vocab_size)
         if bonus is None:
-            top_log_probs, top_indices = ops.top_k(candidates, num_candidates)
+            top_log_probs, top_indices = selection.top_k(candidates, num_candidates)
             top_ranks = top_log_probs
         else:
             # Ranked with the bonus (an alive -inf stays -inf), scored without it.
             ranks = candidates + ops.reshape(bonus * ops.ones_like(log_probs), (batch, -1))
-            top_ranks, top_indices = ops.top_k(ranks, num_candidates)
+            top_ranks, top_indices = selection.top_k(ranks, num_candidates)
             top_log_probs = ops.take_along_axis(candidates, top_indices, axis=1)
         top_indices = ops.cast(top_indices, "int32")
         parents = top_indices // vocab_size

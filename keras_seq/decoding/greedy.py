@@ -1,8 +1,8 @@
 """Greedy search: the most likely token at every step."""
 
-from keras import ops
 
 from keras_seq import checks
+from keras_seq.decoding import _selection as selection
 from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import step_contract
 from keras_seq.decoding._loop import decode_one_path
@@ -103,7 +103,7 @@ def greedy_search(
 
     def make_chooser(vocab_size):
         def choose(log_probs, step):
-            return ops.argmax(log_probs, axis=-1)
+            return selection.argmax(log_probs)
 
         return choose
 

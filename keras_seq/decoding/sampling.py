@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_seq import checks
+from keras_seq.decoding import _selection as selection
 from keras_seq.decoding import processors as processors_lib
 from keras_seq.decoding import scoring, step_contract
 from keras_seq.decoding._loop import decode_one_path
@@ -151,9 +152,9 @@ def sample(
         def choose(log_probs, step):
             noise_seed = _StepSeed(base_seed, step)
             if top_k is None and top_p is None:
-                return ops.argmax(log_probs + _gumbel(ops.shape(log_probs), noise_seed), -1)
+                return selection.argmax(log_probs + _gumbel(ops.shape(log_probs), noise_seed))
             k = vocab_size if top_k is None else min(top_k, vocab_size)
-            values, indices = ops.top_k(log_probs, k)
+            values, indices = selection.top_k(log_probs, k)
             if top_p is not None:
                 probs = ops.softmax(values, axis=-1)
                 mass_before = ops.cumsum(probs, axis=-1) - probs

@@ -22,8 +22,12 @@ def step_log_probs(logits, step, *, end_id, min_length, temperature=None, forbid
         is_end = ops.equal(ops.arange(ops.shape(logits)[-1], dtype="int32"), end_id)
         forbid = ops.logical_and(is_end, ops.less(step, min_length))
         logits = ops.where(forbid[None, :], NEG_INF, logits)
-    masked_row = ops.all(ops.equal(logits, NEG_INF), axis=-1, keepdims=True)
-    log_probs = ops.log_softmax(ops.where(masked_row, 0.0, logits), axis=-1)
+    # `ops.log_softmax` spelled out, so that its row maximum also finds the fully
+    # masked rows: one pass over the logits fewer, in every decoding step.
+    row_max = ops.max(logits, axis=-1, keepdims=True)
+    masked_row = ops.equal(row_max, NEG_INF)
+    shifted = logits - ops.where(masked_row, 0.0, row_max)
+    log_probs = shifted - ops.log(ops.sum(ops.exp(shifted), axis=-1, keepdims=True))
     log_probs = ops.where(masked_row, NEG_INF, log_probs)
     if forbidden_ids:
         vocabulary = ops.arange(ops.shape(log_probs)[-1], dtype="int32")

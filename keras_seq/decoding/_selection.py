@@ -1,0 +1,81 @@
+"""Exact `top_k` and `argmax` over long rows, in two stages through block maxima.
+
+XLA on CPU runs `top_k` as a sort and `argmax` as a variadic reduction, neither
+vectorised: over the `beam x vocabulary` candidates of a search step they cost more
+than the rest of the search together. A plain `max` over blocks of the row is
+vectorised, so both functions first reduce the row to block maxima, pick the blocks
+that can hold the answer, and run the slow operation on those few blocks only.
+
+The result is exactly `ops.top_k` / `ops.argmax`, ties included (the lower index
+first). For `top_k`: a block holding one of the `k` best entries is among the `k` best
+blocks by maximum (ties to the lower block), because each block ranked before it has
+a maximum ranked before that entry; taking the chosen blocks in index order keeps
+the candidates in index order, so the final `top_k` breaks ties as the plain one.
+"""
+
+import math
+
+from keras import ops
+
+#: Rows shorter than this many times the block size go to the plain operation.
+_MIN_BLOCKS = 8
+
+
+def _block_size(n, k):
+    """A block size for rows of `n`: near sqrt(n / k), which balances the `top_k` over
+    the `n / size` block maxima against the one over the `k * size` candidates; a
+    divisor of `n` when one is close (no padding), else that size with padding."""
+    target = max(16, round(math.sqrt(n / k)))
+    for size in sorted(range(target // 2, 2 * target + 1), key=lambda s: abs(s - target)):
+        if n % size == 0:
+            return size
+    return target
+
+
+def _blocks(x, size):
+    """(rows, n) -> (rows, ceil(n / size), size), padded with -inf."""
+    n = x.shape[-1]
+    padding = -n % size
+    if padding:
+        x = ops.pad(x, ((0, 0), (0, padding)), constant_values=float("-inf"))
+    return ops.reshape(x, (-1, (n + padding) // size, size))
+
+
+def _take_blocks(blocks, block_ids):
+    """blocks (rows, num_blocks, size), block_ids (rows, m) -> (rows, m, size)."""
+    size = blocks.shape[-1]
+    shape = (ops.shape(block_ids)[0], ops.shape(block_ids)[1], size)
+    return ops.take_along_axis(blocks, ops.broadcast_to(block_ids[..., None], shape), axis=1)
+
+
+def top_k(x, k):
+    """`ops.top_k(x, k)` over the last axis of a 2-D float tensor with a static width.
+
+    Returns:
+        `(values, indices)`, both `(rows, k)`, indices int32.
+    """
+    n = x.shape[-1]
+    size = None if n is None else _block_size(n, k)
+    if n is None or n < _MIN_BLOCKS * k * size:
+        values, indices = ops.top_k(x, k)
+        return values, ops.cast(indices, "int32")
+    blocks = _blocks(x, size)
+    _, block_ids = ops.top_k(ops.max(blocks, axis=-1), k)
+    block_ids = ops.sort(ops.cast(block_ids, "int32"), axis=-1)
+    candidates = ops.reshape(_take_blocks(blocks, block_ids), (-1, k * size))
+    values, positions = ops.top_k(candidates, k)
+    positions = ops.cast(positions, "int32")
+    chosen_blocks = ops.take_along_axis(block_ids, positions // size, axis=1)
+    return values, chosen_blocks * size + positions % size
+
+
+def argmax(x):
+    """`ops.argmax(x, axis=-1)` of a 2-D float tensor with a static width, as int32."""
+    n = x.shape[-1]
+    size = None if n is None else _block_size(n, 1)
+    if n is None or n < _MIN_BLOCKS * size:
+        return ops.cast(ops.argmax(x, axis=-1), "int32")
+    blocks = _blocks(x, size)
+    block_ids = ops.cast(ops.argmax(ops.max(blocks, axis=-1), axis=-1), "int32")[:, None]
+    inside = ops.argmax(_take_blocks(blocks, block_ids)[:, 0], axis=-1)
+    return block_ids[:, 0] * size + ops.cast(inside, "int32")
