@@ -1,16 +1,18 @@
-"""Where a beam-4 decoding step's time goes: keras-seq's beam search against KerasHub's
-`BeamSampler`, phase by phase, under XLA, without attention.
+"""Where a decoding step's time goes: keras-seq's beam and greedy searches against
+KerasHub's `BeamSampler` and `GreedySampler`, phase by phase, under XLA, without
+attention.
 
-Usage: PYTHONPATH=. python benchmarks/beam_phases.py [--batch-size 32]
+Usage: PYTHONPATH=. python benchmarks/decode_phases.py [--batch-size 32]
     [--vocab-size 8000] [--units 512] [--embedding-dim 256] [--max-length 30]
     [--repeats 5] [--no-xla] [--quick]
 
 Every figure is the median wall time of one compiled function (`tf.function`,
 `jit_compile=True` unless `--no-xla`) running `--max-length` steps, divided by the
-number of steps, so it reads as time per decoding step:
+number of steps, so it reads as time per decoding step. The functions take turns in
+every round. Beam 4:
 
 - `decoder step`: `RNNDecoder.step` (embedding, LSTM cell, output projection) on
-  `batch x 4` rows in a `while_loop`, tokens fed back, no search;
+  `batch x 4` rows in a `while_loop`, tokens fed back (argmax), no search;
 - `output GEMM`: the output projection's product alone, `(batch x 4, units) @
   (units, vocab)`;
 - `search only, keras-seq` / `search only, KerasHub`: `keras_seq.decoding.beam_search`
@@ -22,9 +24,13 @@ number of steps, so it reads as time per decoding step:
 - keras-seq's search split further into its per-step operations, each alone in a
   loop on tensors of the real shapes: the log-softmax (with the min-length mask), the
   first `top_k` (`2 x 4` of `4 x vocab` per input, through block maxima as the
-  search does it), and the rest of `grow` (the
-  second and third `top_k`, the concatenations, the gathers of whole `(batch, beams,
-  max_length)` sequences, the column write).
+  search does it), and the rest of `grow` (the second and third `top_k`, the
+  concatenations, the gathers of whole `(batch, beams, max_length)` sequences, the
+  column write).
+
+Greedy: the decoder step on `batch` rows, and both searches around it. `KerasHub full
+/ decoder step` is the most keras-seq could gain over KerasHub with a search that
+cost nothing, since both call the same step.
 
 No end token is reachable (`min_length = max_length - 1`), so every search runs all
 `max_length` steps.
@@ -67,14 +73,22 @@ def parse_args():
     return args
 
 
-def median_seconds(function, repeats, *inputs):
-    keras.ops.convert_to_numpy(tree.flatten(function(*inputs))[0])  # compile
-    seconds = []
+def median_seconds(functions, repeats):
+    """Median wall time of each function over `repeats` rounds in which they take turns
+    (after one compiling call each), so that the machine's load hits all alike."""
+
+    def call(function):
+        keras.ops.convert_to_numpy(tree.flatten(function())[0])
+
+    for function in functions.values():
+        call(function)
+    seconds = {name: [] for name in functions}
     for _ in range(repeats):
-        start = time.perf_counter()
-        keras.ops.convert_to_numpy(tree.flatten(function(*inputs))[0])
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds)
+        for name, function in functions.items():
+            start = time.perf_counter()
+            call(function)
+            seconds[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def main():
@@ -95,18 +109,18 @@ def main():
     fixed_logits = tf.random.normal((batch, vocab))
     kernel = tf.random.normal((args.units, vocab))
     hidden = tf.random.normal((rows, args.units))
-    tokens = tf.fill((rows,), 5)
 
-    def decoder_loop():
-        def body(i, tokens, state):
-            logits, state = decoder.step(tokens, state)
-            next_tokens = ops.cast(ops.argmax(logits, axis=-1), "int32")
-            return i + 1, next_tokens, state
+    def decoder_loop(n):
+        def run():
+            def body(i, tokens, state):
+                logits, state = decoder.step(tokens, state)
+                next_tokens = ops.cast(ops.argmax(logits, axis=-1), "int32")
+                return i + 1, next_tokens, state
 
-        _, tokens_out, _ = ops.while_loop(
-            lambda i, *_: i < length, body, (0, tokens, zero_state(rows))
-        )
-        return tokens_out
+            start = (0, ops.full((n,), 5, "int32"), zero_state(n))
+            return ops.while_loop(lambda i, *_: i < length, body, start)[1]
+
+        return run
 
     def gemm_loop():
         def body(i, total):
@@ -116,9 +130,8 @@ def main():
         return ops.while_loop(lambda i, _: i < length, body, (0, 0.0))[1]
 
     # keras-seq's search: real decoder or fixed logits (a constant, tiled once).
-    def keras_seq_full():
-        strategy = keras_seq.decoding.BeamSearch(BEAM_WIDTH, min_length=min_length)
-        return strategy(
+    def keras_seq_full(strategy):
+        return lambda: strategy(
             lambda t, s: decoder.step(t, s),
             zero_state(batch),
             start_id=START_ID,
@@ -146,21 +159,20 @@ def main():
         forbid = ops.logical_and(is_end, ops.less(index - 1, min_length))
         return ops.where(forbid[None, :], float("-inf"), logits)
 
-    def hub_search(step):
-        sampler = keras_hub.samplers.BeamSampler(num_beams=BEAM_WIDTH)
+    def hub_search(step, sampler):
         prompt = ops.concatenate(
             [ops.full((batch, 1), START_ID, "int32"), ops.zeros((batch, length), "int32")], 1
         )
         return sampler(step, prompt, cache=step.cache, index=1, stop_token_ids=None)
 
-    def keras_hub_full():
+    def keras_hub_full(make_sampler):
         def step(prompt, cache, index):
             logits, state = decoder.step(prompt[:, index - 1], {"rnn": cache["rnn"]})
             rnn = tree.pack_sequence_as(cache["rnn"], tree.flatten(state["rnn"]))
             return hub_logits(logits, index), None, {"rnn": rnn}
 
         step.cache = {"rnn": zero_state(batch)["rnn"]}
-        return hub_search(step)
+        return lambda: hub_search(step, make_sampler())
 
     def keras_hub_search_only():
         tiled = ops.repeat(fixed_logits, BEAM_WIDTH, axis=0)
@@ -169,7 +181,7 @@ def main():
             return hub_logits(tiled[: ops.shape(prompt)[0]], index), None, cache
 
         step.cache = {"h": ops.zeros((batch, 1))}
-        return hub_search(step)
+        return hub_search(step, keras_hub.samplers.BeamSampler(num_beams=BEAM_WIDTH))
 
     # keras-seq's per-step operations, alone, on tensors of the real shapes. Each
     # loop carries a (batch, beams) tensor into the next call's input, as the search
@@ -214,33 +226,45 @@ def main():
         used = ops.cast(kept[:, :, 0] + kept_finished[:, :, 0], "float32")
         return alive + finished + 1e-12 * used
 
+    beam = keras_seq.decoding.BeamSearch(BEAM_WIDTH, min_length=min_length)
+    greedy = keras_seq.decoding.GreedySearch(min_length=min_length)
     phases = {
-        "decoder step": decoder_loop,
-        "output GEMM": gemm_loop,
-        "search only, keras-seq": keras_seq_search_only,
-        "search only, KerasHub": keras_hub_search_only,
-        "full, keras-seq": keras_seq_full,
-        "full, KerasHub": keras_hub_full,
+        "beam: decoder step": decoder_loop(rows),
+        "beam: output GEMM": gemm_loop,
+        "beam: search only, keras-seq": keras_seq_search_only,
+        "beam: search only, KerasHub": keras_hub_search_only,
+        "beam: full, keras-seq": keras_seq_full(beam),
+        "beam: full, KerasHub": keras_hub_full(
+            lambda: keras_hub.samplers.BeamSampler(num_beams=BEAM_WIDTH)
+        ),
         "  keras-seq log-softmax": loop(log_softmax_op),
         "  keras-seq first top_k": loop(first_top_k_op),
         "  keras-seq rest of grow": loop(rest_of_grow_op),
+        "greedy: decoder step": decoder_loop(batch),
+        "greedy: full, keras-seq": keras_seq_full(greedy),
+        "greedy: full, KerasHub": keras_hub_full(keras_hub.samplers.GreedySampler),
     }
     print(
-        f"beam {BEAM_WIDTH}, batch {batch} ({rows} rows), vocab {vocab}, LSTM {args.units}, "
+        f"batch {batch} (beam {BEAM_WIDTH}: {rows} rows), vocab {vocab}, LSTM {args.units}, "
         f"no attention, max_length {length}, {'XLA' if xla else 'no XLA'}; median of "
-        f"{args.repeats} calls, per step"
+        f"{args.repeats} rounds (the phases take turns), per step"
     )
-    per_step = {}
-    for name, function in phases.items():
-        per_step[name] = median_seconds(compile_(function), args.repeats) / length
-        print(f"{name:<26} {per_step[name] * 1e3:8.3f} ms")
-    gemm = per_step["output GEMM"]
+    seconds = median_seconds({name: compile_(f) for name, f in phases.items()}, args.repeats)
+    per_step = {name: value / length for name, value in seconds.items()}
+    for name, value in per_step.items():
+        print(f"{name:<32} {value * 1e3:8.3f} ms")
+    gemm = per_step["beam: output GEMM"]
     print()
-    for name in ("full, keras-seq", "full, KerasHub", "decoder step"):
+    for name in ("beam: full, keras-seq", "beam: full, KerasHub", "beam: decoder step"):
         print(f"{name} / output GEMM: {per_step[name] / gemm:.2f}")
-    for library in ("keras-seq", "KerasHub"):
-        overhead = per_step[f"full, {library}"] - per_step["decoder step"]
-        print(f"{library}: full - decoder step = {overhead * 1e3:.3f} ms per step")
+    for search in ("beam", "greedy"):
+        step = per_step[f"{search}: decoder step"]
+        for library in ("keras-seq", "KerasHub"):
+            overhead = per_step[f"{search}: full, {library}"] - step
+            print(f"{search}, {library}: full - decoder step = {overhead * 1e3:.3f} ms per step")
+        # A search that cost nothing would leave keras-seq with the decoder step alone.
+        ceiling = per_step[f"{search}: full, KerasHub"] / step
+        print(f"{search}: KerasHub full / decoder step = {ceiling:.2f} (keras-seq's ceiling)")
 
 
 if __name__ == "__main__":
