@@ -42,10 +42,14 @@ def _blocks(x, size):
 
 
 def _take_blocks(blocks, block_ids):
-    """blocks (rows, num_blocks, size), block_ids (rows, m) -> (rows, m, size)."""
-    size = blocks.shape[-1]
-    shape = (ops.shape(block_ids)[0], ops.shape(block_ids)[1], size)
-    return ops.take_along_axis(blocks, ops.broadcast_to(block_ids[..., None], shape), axis=1)
+    """blocks (rows, num_blocks, size), block_ids (rows, m) -> (rows, m, size).
+
+    A gather of whole rows of the flattened blocks: `take_along_axis` would copy
+    the blocks on TensorFlow (one more temporary of the input's size)."""
+    num_blocks, size = blocks.shape[1], blocks.shape[2]
+    rows = ops.shape(block_ids)[0]
+    offsets = ops.expand_dims(ops.arange(rows, dtype="int32") * num_blocks, 1)
+    return ops.take(ops.reshape(blocks, (-1, size)), block_ids + offsets, axis=0)
 
 
 def top_k(x, k):

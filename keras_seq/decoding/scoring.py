@@ -23,12 +23,14 @@ def step_log_probs(logits, step, *, end_id, min_length, temperature=None, forbid
         forbid = ops.logical_and(is_end, ops.less(step, min_length))
         logits = ops.where(forbid[None, :], NEG_INF, logits)
     # `ops.log_softmax` spelled out, so that its row maximum also finds the fully
-    # masked rows: one pass over the logits fewer, in every decoding step.
+    # masked rows (one pass over the logits fewer, in every decoding step), and so
+    # that those rows stay at -inf through per-row terms, with no where() over the
+    # whole row (one temporary of the logits' size fewer, without XLA).
     row_max = ops.max(logits, axis=-1, keepdims=True)
     masked_row = ops.equal(row_max, NEG_INF)
-    shifted = logits - ops.where(masked_row, 0.0, row_max)
-    log_probs = shifted - ops.log(ops.sum(ops.exp(shifted), axis=-1, keepdims=True))
-    log_probs = ops.where(masked_row, NEG_INF, log_probs)
+    shifted = logits - ops.where(masked_row, 0.0, row_max)  # a masked row: all -inf
+    log_sum = ops.log(ops.sum(ops.exp(shifted), axis=-1, keepdims=True))
+    log_probs = shifted - ops.where(masked_row, 0.0, log_sum)  # not -inf - -inf = NaN
     if forbidden_ids:
         vocabulary = ops.arange(ops.shape(log_probs)[-1], dtype="int32")
         forbidden = ops.convert_to_tensor(list(forbidden_ids), "int32")
