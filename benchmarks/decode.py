@@ -9,9 +9,12 @@ For each of four configurations, XLA or not x attention or not, an untrained
 256) decodes a batch of random source ids, end to end (encoder included):
 
 - keras-seq: without XLA, `model.generate(source_ids, decoding=GreedySearch(...) |
-  BeamSearch(4, ...))`; with XLA (which `generate` does not use), the same decoding
-  from the public parts: `model.decode(source_ids, model.decoding_layer(strategy,
-  max_length))` in a `tf.function(jit_compile=True)`.
+  BeamSearch(4, ...))`; with XLA, the same decoding from the public parts:
+  `model.decode(source_ids, model.decoding_layer(strategy, max_length))` in a
+  `tf.function(jit_compile=True)`. (`generate(..., jit_compile=True)` compiles the
+  same loop, but pads sources to a multiple of 16 tokens first, so that XLA compiles
+  once per length bucket; here the encoder runs on the exact 20 tokens, as
+  KerasHub's does.)
 - KerasHub: `keras_hub.samplers.GreedySampler()` / `BeamSampler(num_beams=4)` calling a
   `next(prompt, cache, index)` that runs ONE `decoder.step` on `prompt[:, index - 1]`
   (KerasHub writes the token it picks at `index`, so `index - 1` holds the token just

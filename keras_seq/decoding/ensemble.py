@@ -235,7 +235,9 @@ class Ensemble(keras.Model):
         """Runs `layer` (a `decoding_layer()`) on a batch of inputs, in graph or eagerly."""
         return layer(decoder_inputs=self.decoder_start(inputs, training=False))
 
-    def generate(self, inputs, decoding=None, max_length=None, return_scores=False):
+    def generate(
+        self, inputs, decoding=None, max_length=None, return_scores=False, jit_compile=False
+    ):
         """Decodes a batch with the ensemble, as `DecoderModel.generate` does a model.
 
         Args:
@@ -243,33 +245,41 @@ class Ensemble(keras.Model):
             decoding: strategy for this call, or None for the ensemble's `decoding`.
             max_length: int or None for the ensemble's `max_length`.
             return_scores: bool. Also return the scores. Defaults to `False`.
+            jit_compile: bool. On TensorFlow, compile the loop with XLA, sources padded
+                to length buckets (as `DecoderModel.generate`). Defaults to `False`.
 
         Returns:
             NumPy int32 ids `(batch_size, max_length)` (or `(batch_size, num_return,
             max_length)`), and with `return_scores` a tuple `(ids, scores)`.
         """
+        jit_compile = checks.check_bool("jit_compile", jit_compile)
         inputs = ops.convert_to_tensor(inputs)
         checks.check_nonempty_batch("inputs", inputs)
         inputs = self.check_inputs(inputs)
         self.build()
         layer = self.decoding_layer(decoding, max_length)
-        key = (layer.strategy, layer.max_length)
+        key = (layer.strategy, layer.max_length, jit_compile)
         if key not in self._decoders:
-            self._decoders[key] = self._compile(layer)
+            self._decoders[key] = self._compile(layer, jit_compile)
         result = self._decoders[key](inputs)
         if layer.strategy.num_return == 1:
             result = strategies.DecodingResult(*(value[:, 0] for value in result))
         ids = ops.convert_to_numpy(result.ids)
         return (ids, ops.convert_to_numpy(result.scores)) if return_scores else ids
 
-    def _compile(self, layer):
+    def _compile(self, layer, jit_compile):
         """One compiled decoding function per strategy and length, as the models make
         theirs (`keras_seq.decoding._compiled.compiled`)."""
         # A partial, not a lambda, as in DecoderModel: TensorFlow counts traces per code
         # object.
         function = functools.partial(self.decode, layer=layer)
         return compiled(
-            function, layer.strategy, self.variables, self.inputs_shape, self.inputs_dtype
+            function,
+            layer.strategy,
+            self.variables,
+            self.inputs_shape,
+            self.inputs_dtype,
+            jit_compile=jit_compile,
         )
 
     def score(self, inputs, target_ids, length_penalty=0.0, batch_size=32):

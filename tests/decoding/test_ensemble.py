@@ -155,6 +155,17 @@ def test_generate_compiles_once_for_new_source_lengths(members):
     np.testing.assert_allclose(padded_scores, scores, atol=1e-5)
 
 
+@pytest.mark.tensorflow_only
+def test_xla_generate_decodes_as_the_plain_one(members):
+    ensemble = Ensemble(members, decoding=BeamSearch(beam_width=8, num_return=3))
+    ids, scores = ensemble.generate(SOURCE, return_scores=True)
+    xla_ids, xla_scores = ensemble.generate(SOURCE, return_scores=True, jit_compile=True)
+    np.testing.assert_array_equal(xla_ids, ids)
+    np.testing.assert_allclose(xla_scores, scores, atol=1e-5)
+    with pytest.raises(TypeError, match="jit_compile"):
+        ensemble.generate(SOURCE, jit_compile=1)
+
+
 def test_sampling_draws_from_the_ensemble(members):
     ensemble = Ensemble(members, decoding=Sampling(seed=4))
     ids, scores = ensemble.generate(np.repeat(SOURCE, 4, axis=0), return_scores=True)

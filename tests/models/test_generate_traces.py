@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import keras_seq
+from keras_seq.decoding import _compiled
 
 VOCAB = 20
 
@@ -117,3 +118,60 @@ def test_jax_compiles_once_per_length_bucket():
     assert traces.count == 2
     model.generate(sources(3, 5))  # another batch size compiles again
     assert traces.count == 3
+
+
+def attentive_seq2seq(vocab=VOCAB):
+    model = keras_seq.models.Seq2Seq(
+        keras_seq.layers.RNNEncoder(vocab, 6, 8),
+        keras_seq.layers.RNNDecoder(vocab, 6, 8, attention="luong"),
+        max_length=6,
+    )
+    return model, TraceCounter(model)
+
+
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize(
+    "decoding",
+    ["greedy", keras_seq.decoding.BeamSearch(3, num_return=2), keras_seq.decoding.Sampling(seed=4)],
+)
+def test_tensorflow_xla_generate_equals_the_plain_one(decoding):
+    model, _ = attentive_seq2seq()
+    for length in (3, 11, 20):  # shorter than, within and past one bucket of 16
+        source = sources(3, length, seed=length)
+        ids, scores = model.generate(source, decoding=decoding, return_scores=True)
+        xla_ids, xla_scores = model.generate(
+            source, decoding=decoding, return_scores=True, jit_compile=True
+        )
+        np.testing.assert_array_equal(xla_ids, ids)
+        np.testing.assert_allclose(xla_scores, scores, rtol=1e-5, atol=1e-5)
+    prefix = [[5, 6], [7], [8, 9, 10]]
+    np.testing.assert_array_equal(
+        model.generate(sources(3, 4), prefix=prefix, jit_compile=True),
+        model.generate(sources(3, 4), prefix=prefix),
+    )
+
+
+@pytest.mark.tensorflow_only
+def test_tensorflow_xla_generate_pads_sources_to_length_buckets(monkeypatch):
+    """XLA compiles per input shape: the compiled function sees sources padded to a
+    multiple of 16 columns, and is traced once."""
+    shapes, padding = [], _compiled._padding_tokens
+
+    def recording_padding(run):
+        def recorded(inputs, *prefix):
+            shapes.append(tuple(inputs.shape))
+            return run(inputs, *prefix)
+
+        return padding(recorded)
+
+    monkeypatch.setattr(_compiled, "_padding_tokens", recording_padding)
+    model, traces = tiny_seq2seq()
+    for length in (1, 16, 17, 30):
+        source = sources(2, length, seed=length)
+        np.testing.assert_array_equal(
+            model.generate(source, jit_compile=True), model.generate(source)
+        )
+    assert shapes == [(2, 16), (2, 16), (2, 32), (2, 32)]
+    assert traces.count == 2  # the XLA function and the plain one, once each
+    with pytest.raises(TypeError, match="jit_compile"):
+        model.generate(sources(2, 3), jit_compile="yes")
