@@ -1,16 +1,19 @@
 """Exact `top_k` and `argmax` over long rows, in two stages through block maxima.
 
-XLA on CPU runs `top_k` as a sort and `argmax` as a variadic reduction, neither
-vectorised: over the `beam x vocabulary` candidates of a search step they cost more
-than the rest of the search together. A plain `max` over blocks of the row is
-vectorised, so both functions first reduce the row to block maxima, pick the blocks
-that can hold the answer, and run the slow operation on those few blocks only.
+Under XLA on CPU, `top_k` and `argmax` cost far more than a plain `max` over the same
+row (for 32 rows of 32,000 float32: 1.2 and 0.8 ms against 0.3 ms a call, here): over
+the `beam x vocabulary` candidates of a search step they cost more than the rest of
+the search together. So both functions first reduce the row to the maxima of blocks
+of it, pick the blocks that can hold the answer, and run the slow operation on those
+few blocks only.
 
 The result is exactly `ops.top_k` / `ops.argmax`, ties included (the lower index
-first). For `top_k`: a block holding one of the `k` best entries is among the `k` best
-blocks by maximum (ties to the lower block), because each block ranked before it has
-a maximum ranked before that entry; taking the chosen blocks in index order keeps
-the candidates in index order, so the final `top_k` breaks ties as the plain one.
+first). For `top_k`: rank entries by value, then by lower index, and blocks by their
+maximum, then by lower index. If a block holding one of the `k` best entries were not
+among the `k` best blocks, the `k` blocks ranked before it would each hold an entry
+ranked before that one (their maximum, or its first occurrence), which is too many.
+Taking the chosen blocks in index order keeps their entries in index order, so the
+final `top_k` breaks ties as the plain one does.
 """
 
 import math

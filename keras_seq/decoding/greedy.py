@@ -1,6 +1,5 @@
 """Greedy search: the most likely token at every step."""
 
-
 from keras_seq import checks
 from keras_seq.decoding import _selection as selection
 from keras_seq.decoding import processors as processors_lib
