@@ -5,6 +5,7 @@ this module is importable as `_harness` (the script's folder comes first on
 `sys.path`).
 """
 
+import argparse
 import json
 import pathlib
 import resource
@@ -105,3 +106,28 @@ def step_clock():
             self.ends.append(time.perf_counter())
 
     return StepClock()
+
+
+def decoding_parser(description):
+    """An argument parser with the decoding benchmarks' shared settings: batch, model
+    size, max length, repeats and `--quick` (see `quick_sizes`)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--vocab-size", type=int, default=8000)
+    parser.add_argument("--units", type=int, default=512)
+    parser.add_argument("--embedding-dim", type=int, default=256)
+    parser.add_argument("--max-length", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="vocab 500, units 64, embeddings 32, repeats 2: a smoke test in seconds",
+    )
+    return parser
+
+
+def quick_sizes(args):
+    """Shrinks the model of parsed `decoding_parser` arguments under `--quick`."""
+    if args.quick:
+        args.vocab_size, args.units, args.embedding_dim, args.repeats = 500, 64, 32, 2
+    return args

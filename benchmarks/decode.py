@@ -43,7 +43,6 @@ from both libraries are compared as a fairness check. Each configuration also gi
   length), as the ratios 20/10 and 40/20 (linear: 2).
 """
 
-import argparse
 import functools
 import os
 import statistics
@@ -55,7 +54,7 @@ import keras  # noqa: E402
 import keras_hub  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from _harness import matmul_seconds, on_off  # noqa: E402
+from _harness import decoding_parser, matmul_seconds, on_off, quick_sizes  # noqa: E402
 from keras import ops, tree  # noqa: E402
 
 import keras_seq  # noqa: E402
@@ -65,25 +64,12 @@ FORBIDDEN_LOGIT = -1e9  # keras-seq's value for ids 0 and 1
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--vocab-size", type=int, default=8000)
-    parser.add_argument("--units", type=int, default=512)
-    parser.add_argument("--embedding-dim", type=int, default=256)
-    parser.add_argument("--max-length", type=int, default=30)
+    parser = decoding_parser(__doc__.split("\n")[0])
     parser.add_argument("--source-length", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--xla", default="off,on", help="off and/or on, comma-separated")
     parser.add_argument("--attention", default="off,on", help="off and/or on, comma-separated")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="vocab 500, units 64, embeddings 32, repeats 2: a smoke test in seconds",
-    )
-    args = parser.parse_args()
-    if args.quick:
-        args.vocab_size, args.units, args.embedding_dim, args.repeats = 500, 64, 32, 2
+    args = quick_sizes(parser.parse_args())
     args.xla, args.attention = on_off(args.xla, "xla"), on_off(args.attention, "attention")
     return args
 

@@ -36,7 +36,6 @@ No end token is reachable (`min_length = max_length - 1`), so every search runs 
 `max_length` steps.
 """
 
-import argparse
 import os
 import statistics
 import time
@@ -46,6 +45,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import keras_hub  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _harness import decoding_parser, quick_sizes  # noqa: E402
 from keras import ops, tree  # noqa: E402
 
 import keras_seq  # noqa: E402
@@ -58,19 +58,9 @@ START_ID, END_ID = 1, 2
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--vocab-size", type=int, default=8000)
-    parser.add_argument("--units", type=int, default=512)
-    parser.add_argument("--embedding-dim", type=int, default=256)
-    parser.add_argument("--max-length", type=int, default=30)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser = decoding_parser(__doc__.split("\n")[0])
     parser.add_argument("--no-xla", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="vocab 500, units 64: a smoke test")
-    args = parser.parse_args()
-    if args.quick:
-        args.vocab_size, args.units, args.embedding_dim, args.repeats = 500, 64, 32, 2
-    return args
+    return quick_sizes(parser.parse_args())
 
 
 def median_seconds(functions, repeats):
@@ -131,13 +121,15 @@ def main():
 
     # keras-seq's search: real decoder or fixed logits (a constant, tiled once).
     def keras_seq_full(strategy):
-        return lambda: strategy(
-            lambda t, s: decoder.step(t, s),
-            zero_state(batch),
-            start_id=START_ID,
-            end_id=END_ID,
-            max_length=length,
-        ).ids
+        return lambda: (
+            strategy(
+                lambda t, s: decoder.step(t, s),
+                zero_state(batch),
+                start_id=START_ID,
+                end_id=END_ID,
+                max_length=length,
+            ).ids
+        )
 
     def keras_seq_search_only():
         return beam_lib.beam_search(
