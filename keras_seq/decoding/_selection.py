@@ -20,19 +20,23 @@ import math
 
 from keras import ops
 
-#: Rows shorter than this many times the block size go to the plain operation.
+#: Rows shorter than this many times `k` blocks go to the plain operation.
 _MIN_BLOCKS = 8
 
 
 def _block_size(n, k):
-    """A block size for rows of `n`: near sqrt(n / k), which balances the `top_k` over
-    the `n / size` block maxima against the one over the `k * size` candidates; a
-    divisor of `n` when one is close (no padding), else that size with padding."""
+    """A block size for rows of `n` (None: unknown), or None where the plain operation
+    is as fast (rows shorter than `_MIN_BLOCKS * k` blocks).
+
+    Near sqrt(n / k), which balances the `top_k` over the `n / size` block maxima
+    against the one over the `k * size` candidates; a divisor of `n` when one is close
+    (no padding), else that size with padding."""
+    if n is None:
+        return None
     target = max(16, round(math.sqrt(n / k)))
-    for size in sorted(range(target // 2, 2 * target + 1), key=lambda s: abs(s - target)):
-        if n % size == 0:
-            return size
-    return target
+    sizes = sorted(range(target // 2, 2 * target + 1), key=lambda s: abs(s - target))
+    size = next((s for s in sizes if n % s == 0), target)
+    return size if n >= _MIN_BLOCKS * k * size else None
 
 
 def _blocks(x, size):
@@ -61,9 +65,8 @@ def top_k(x, k):
     Returns:
         `(values, indices)`, both `(rows, k)`, indices int32.
     """
-    n = x.shape[-1]
-    size = None if n is None else _block_size(n, k)
-    if n is None or n < _MIN_BLOCKS * k * size:
+    size = _block_size(x.shape[-1], k)
+    if size is None:
         values, indices = ops.top_k(x, k)
         return values, ops.cast(indices, "int32")
     blocks = _blocks(x, size)
@@ -78,9 +81,8 @@ def top_k(x, k):
 
 def argmax(x):
     """`ops.argmax(x, axis=-1)` of a 2-D float tensor with a static width, as int32."""
-    n = x.shape[-1]
-    size = None if n is None else _block_size(n, 1)
-    if n is None or n < _MIN_BLOCKS * size:
+    size = _block_size(x.shape[-1], 1)
+    if size is None:
         return ops.cast(ops.argmax(x, axis=-1), "int32")
     blocks = _blocks(x, size)
     block_ids = ops.cast(ops.argmax(ops.max(blocks, axis=-1), axis=-1), "int32")[:, None]
