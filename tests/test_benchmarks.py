@@ -1,5 +1,5 @@
-"""The decoding benchmarks run (smoke tests with `--quick`, not their figures): each
-script in a fresh process, as its README says to run it."""
+"""The decoding and scoring benchmarks run (smoke tests with `--quick`, not their
+figures): each script in a fresh process, as its README says to run it."""
 
 import os
 import pathlib
@@ -42,3 +42,11 @@ def test_decode_phases_reports_every_phase_and_the_ceilings():
     for phase in phases:
         assert phase in out
     assert out.count("(keras-seq's ceiling)") == 2
+
+
+def test_score_reports_both_timings_and_equal_scores():
+    out = run_script("score.py", "--rows", "40")
+    ratio = next(line for line in out.splitlines() if line.startswith("eager / compiled"))
+    assert float(ratio.split()[-1]) > 0
+    difference = next(line for line in out.splitlines() if line.startswith("largest score"))
+    assert float(difference.split()[-1]) < 1e-4

@@ -8,7 +8,7 @@ from keras import ops
 
 from keras_seq import checks
 from keras_seq.decoding import rescoring, step_contract, strategies
-from keras_seq.decoding._compiled import compiled
+from keras_seq.decoding._compiled import compiled, compiled_scoring
 from keras_seq.decoding.decoding_layer import DecodingLayer
 
 AVERAGES = ("log_probs", "probs")
@@ -187,6 +187,7 @@ class Ensemble(keras.Model):
         # Not tracked: the members' decoders are tracked once, inside the members.
         object.__setattr__(self, "_ensemble_decoder", decoder)
         object.__setattr__(self, "_decoders", {})
+        object.__setattr__(self, "_scorer", None)  # the compiled `score` computation
 
     @property
     def decoder(self):
@@ -290,8 +291,18 @@ class Ensemble(keras.Model):
         checks.check_nonempty_batch("inputs", inputs)
         inputs = self.check_inputs(inputs)
         self.build()
+        if self._scorer is None:
+            scorer = compiled_scoring(
+                rescoring.summed_log_probs(
+                    lambda conditions, targets: self((conditions, targets), training=False)
+                ),
+                self.variables,
+                self.inputs_shape,
+                self.inputs_dtype,
+            )
+            object.__setattr__(self, "_scorer", scorer)
         return rescoring.score_sequences(
-            lambda conditions, decoder_inputs: self((conditions, decoder_inputs), training=False),
+            self._scorer,
             inputs,
             target_ids,
             start_id=self.start_id,

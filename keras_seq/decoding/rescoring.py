@@ -1,9 +1,10 @@
 """Teacher-forced sequence scores, and n-best reranking by them.
 
-`score_sequences` is the computation behind `DecoderModel.score` and
-`Ensemble.score`: it works on any function that maps `(inputs, decoder_inputs)` to
-token log-probabilities, so it imports no model. `rescore` turns candidate strings
-into ids, scores them with a model's `score` and sorts them.
+`summed_log_probs` and `score_sequences` are the computation behind
+`DecoderModel.score` and `Ensemble.score`: they work on any function that maps
+`(inputs, decoder_inputs)` to token log-probabilities, so they import no model.
+`rescore` turns candidate strings into ids, scores them with a model's `score` and
+sorts them.
 """
 
 import numpy as np
@@ -41,15 +42,35 @@ def scored_tokens(target_ids, *, end_id, vocab_size, rows):
     return np.where(mask, ids, 0), mask
 
 
+def summed_log_probs(log_probs_fn):
+    """The per-batch computation of `score_sequences`, for the caller to compile.
+
+    Args:
+        log_probs_fn: callable `(inputs, decoder_inputs) -> log_probs`, float32
+            `(rows, width, vocab_size)`: at position `t`, the distribution of the
+            token after `decoder_inputs[:, : t + 1]`.
+
+    Returns:
+        A callable `(inputs, decoder_inputs, labels, mask) -> sums`: per row, the sum
+        of the log-probabilities of `labels` where `mask` is True, float32 `(rows,)`.
+    """
+
+    def sums(inputs, decoder_inputs, labels, mask):
+        log_probs = log_probs_fn(inputs, decoder_inputs)
+        chosen = ops.take_along_axis(log_probs, ops.expand_dims(labels, -1), -1)[..., 0]
+        return ops.sum(ops.where(mask, chosen, 0.0), axis=1)
+
+    return sums
+
+
 def score_sequences(
-    log_probs_fn, inputs, target_ids, *, start_id, end_id, vocab_size, length_penalty, batch_size
+    sums_fn, inputs, target_ids, *, start_id, end_id, vocab_size, length_penalty, batch_size
 ):
     """Sums teacher-forced log-probabilities of each row's tokens, end token included.
 
     Args:
-        log_probs_fn: callable `(inputs, decoder_inputs) -> log_probs`, float32
-            `(rows, length, vocab_size)`: at position `t`, the distribution of the
-            token after `decoder_inputs[:, : t + 1]`.
+        sums_fn: callable `(inputs, decoder_inputs, labels, mask) -> sums`, as
+            `summed_log_probs` makes it (compiled or not).
         inputs: tensor. The conditioning, one row per target (checked by the caller).
         target_ids: int array `(rows, length)`, see `scored_tokens`.
         start_id: int. The decoder's first input.
@@ -58,7 +79,7 @@ def score_sequences(
         length_penalty: float. `alpha` of the GNMT length penalty
             `((5 + length) / 6) ** alpha` dividing the sums (0: none), `length`
             counting the scored tokens, as the decoding strategies count them.
-        batch_size: int. Rows per call of `log_probs_fn`.
+        batch_size: int. Rows per call of `sums_fn`.
 
     Returns:
         float32 NumPy array `(rows,)`.
@@ -74,10 +95,8 @@ def score_sequences(
     sums = []
     for begin in range(0, rows, size):
         part = slice(begin, begin + size)
-        log_probs = log_probs_fn(inputs[part], ops.convert_to_tensor(decoder_inputs[part]))
-        chosen = ops.take_along_axis(log_probs, ops.convert_to_tensor(labels[part])[..., None], -1)
-        chosen = ops.where(ops.convert_to_tensor(mask[part]), chosen[..., 0], 0.0)
-        sums.append(ops.convert_to_numpy(ops.sum(chosen, axis=1)))
+        targets = [ops.convert_to_tensor(x[part]) for x in (decoder_inputs, labels, mask)]
+        sums.append(ops.convert_to_numpy(sums_fn(inputs[part], *targets)))
     scores = np.concatenate(sums).astype("float32")
     if alpha > 0:
         scores = scores / ops.convert_to_numpy(scoring.length_penalty(mask.sum(axis=1), alpha))

@@ -10,7 +10,7 @@ from keras import ops
 
 from keras_seq import _tf, checks
 from keras_seq import decoding as decoding_lib
-from keras_seq.decoding._compiled import compiled
+from keras_seq.decoding._compiled import compiled, compiled_scoring
 from keras_seq.layers.rnn_decoder import RNNDecoder
 from keras_seq.models import scheduled_sampling as scheduled_sampling_lib
 from keras_seq.models.distribute import StrategyTrainer, is_distributed, replica_share
@@ -97,6 +97,7 @@ class DecoderModel(
         # Compiled decoding functions and their layers, one per (strategy, max_length);
         # set through object.__setattr__ so that Keras does not track them as sub-layers.
         object.__setattr__(self, "_decoders", {})
+        object.__setattr__(self, "_scorer", None)  # the compiled `score` computation
         object.__setattr__(self, "_fitting", False)
         object.__setattr__(self, "_resume_skip_batches", 0)
 
@@ -470,7 +471,10 @@ class DecoderModel(
         are ignored. These are the scores `generate(..., return_scores=True)` reports
         for the same outputs, for strategies that do not reshape the distribution
         (`min_length` and a sampling `temperature` do). Use it to rescore an n-best
-        list (see `keras_seq.decoding.rescore`).
+        list (see `keras_seq.decoding.rescore`). The forward pass is compiled at the
+        first call, as `generate`'s decoding is: one `tf.function` for all shapes on
+        TensorFlow; on JAX, one `jax.jit` per bucket of 16 source and target columns
+        and power-of-two rows.
 
         Args:
             inputs: the model's inputs (source ids for `Seq2Seq`, labels or vectors
@@ -499,13 +503,21 @@ class DecoderModel(
         """
         inputs = self._checked(inputs)
         self._ensure_built()
+        if self._scorer is None:
 
-        def log_probs(inputs, decoder_inputs):
-            logits = self((inputs, decoder_inputs), training=False)
-            return ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+            def log_probs(inputs, decoder_inputs):
+                logits = self((inputs, decoder_inputs), training=False)
+                return ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
 
+            scorer = compiled_scoring(
+                decoding_lib.rescoring.summed_log_probs(log_probs),
+                self.variables,
+                self.inputs_shape,
+                self.inputs_dtype,
+            )
+            object.__setattr__(self, "_scorer", scorer)
         return decoding_lib.rescoring.score_sequences(
-            log_probs,
+            self._scorer,
             inputs,
             target_ids,
             start_id=self.start_id,

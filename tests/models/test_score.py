@@ -1,8 +1,8 @@
 """DecoderModel.score and rescore: teacher-forced sequence log-probabilities.
 
-The equality checks run under TensorFlow only: under JAX each eager `generate` and
-teacher-forced pass compiles afresh (about 4 minutes for this file on 2 cores); the
-backend-neutral ones check the JAX path itself."""
+The equality checks also run under JAX, where `score` pads rows, sources and targets
+to compile once per bucket: the greedy check scores 3 rows (padded to 4) and both
+score targets narrower than a bucket. `rescore` needs the TensorFlow tokenizers."""
 
 import numpy as np
 import pytest
@@ -43,6 +43,7 @@ def step_by_step_scores(model, source, target_ids, alpha=0.0):
     return totals / ((5 + lengths) / 6) ** alpha
 
 
+@pytest.mark.backend_neutral
 @pytest.mark.parametrize("alpha", [0.0, 0.8])
 def test_score_equals_the_scores_of_beam_search(translator, alpha):
     strategy = BeamSearch(beam_width=3, num_return=3, length_penalty=alpha)
@@ -54,6 +55,7 @@ def test_score_equals_the_scores_of_beam_search(translator, alpha):
     np.testing.assert_allclose(scored, reference, atol=ATOL)
 
 
+@pytest.mark.backend_neutral
 def test_score_equals_the_scores_of_greedy_search_and_the_step_loop(translator):
     ids, scores = translator.generate(SOURCE, decoding=GreedySearch(), return_scores=True)
     np.testing.assert_allclose(translator.score(SOURCE, ids), scores, atol=ATOL)
@@ -74,11 +76,34 @@ def test_padding_and_tokens_after_the_end_token_are_ignored(translator):
     )
 
 
+@pytest.mark.backend_neutral
 def test_one_to_many_scores_match_its_greedy_search():
     model = OneToMany(RNNDecoder(11, 8, 12, cell="gru"), num_classes=3, max_length=5)
     labels = np.arange(3)
     ids, scores = model.generate(labels, decoding="greedy", return_scores=True)
     np.testing.assert_allclose(model.score(labels, ids), scores, atol=ATOL)
+
+
+@pytest.mark.backend_neutral
+def test_score_compiles_once_for_new_lengths_and_batch_sizes():
+    """Every call below fits one compiled function: TensorFlow's takes any shape, and
+    JAX's gets 4 rows and 16 columns of sources and targets each time (one trace)."""
+    model = Seq2Seq(RNNEncoder(16, 4, 4), RNNDecoder(13, 4, 4), max_length=4)
+    traces = []
+    call = model.call
+
+    def counting(*args, **kwargs):
+        traces.append(1)
+        return call(*args, **kwargs)
+
+    object.__setattr__(model, "call", counting)
+    rng = np.random.default_rng(0)
+    for rows, source_length, width in [(3, 4, 5), (4, 7, 9), (3, 12, 2), (4, 16, 16)]:
+        source = rng.integers(3, 16, (rows, source_length)).astype("int32")
+        targets = rng.integers(3, 13, (rows, width)).astype("int32")
+        scores = model.score(source, targets)
+        assert scores.shape == (rows,) and np.isfinite(scores).all()
+    assert len(traces) == 1
 
 
 @pytest.mark.backend_neutral
@@ -116,6 +141,7 @@ def text_model():
     return model, source, target
 
 
+@pytest.mark.tensorflow_only
 def test_rescore_sorts_each_n_best_list_by_the_model_score(text_model):
     from keras_seq.decoding import rescore
 
@@ -137,6 +163,7 @@ def test_rescore_sorts_each_n_best_list_by_the_model_score(text_model):
         np.testing.assert_allclose([score for _, score in results], expected[order], atol=1e-6)
 
 
+@pytest.mark.tensorflow_only
 @pytest.mark.parametrize(
     "sources, candidates, error, words",
     [
