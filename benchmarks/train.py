@@ -53,7 +53,8 @@ START_ID, END_ID = 1, 2
 CONTENDERS = ("keras-seq", "reference")
 
 
-def parse_args():
+def argument_parser():
+    """The model, data and configuration options (`train_phases.py` shares them)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vocab-size", type=int, default=8000)
     parser.add_argument("--embedding-dim", type=int, default=256)
@@ -76,7 +77,11 @@ def parse_args():
     parser.add_argument("--child-layers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--child-jit", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--child-attention", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def finish_arguments(args):
+    """Applies `--quick` to parsed `argument_parser()` arguments."""
     if args.quick:
         args.vocab_size, args.embedding_dim, args.units = 500, 16, 32
         args.batch_size, args.steps, args.repeats = 8, 3, 1
@@ -216,7 +221,7 @@ def child_arguments(args, contender, layers, jit, attention):
 
 
 def main():
-    args = parse_args()
+    args = finish_arguments(argument_parser().parse_args())
     if args.child == "matmul":
         rows = args.batch_size * (args.target_length + 1)
         seconds = matmul_seconds(rows, args.units, args.vocab_size)

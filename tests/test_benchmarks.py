@@ -1,5 +1,6 @@
-"""The decoding and scoring benchmarks run (smoke tests with `--quick`, not their
-figures): each script in a fresh process, as its README says to run it."""
+"""The decoding, scoring and training-phase benchmarks run (smoke tests with
+`--quick`, not their figures): each script in a fresh process, as its README says to
+run it."""
 
 import os
 import pathlib
@@ -50,3 +51,10 @@ def test_score_reports_both_timings_and_equal_scores():
     assert float(ratio.split()[-1]) > 0
     difference = next(line for line in out.splitlines() if line.startswith("largest score"))
     assert float(difference.split()[-1]) < 1e-4
+
+
+def test_train_phases_reports_every_phase_for_both_contenders():
+    out = run_script("train_phases.py", "--rounds", "1")
+    for phase in ("forward", "+ loss", "+ gradients", "train step", "optimizer+metrics"):
+        row = next(line for line in out.splitlines() if line.startswith(phase))
+        assert len(row[len(phase) :].split()) == 2
