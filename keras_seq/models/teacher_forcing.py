@@ -66,7 +66,7 @@ def masked_cross_entropy(labels, logits, label_smoothing=0.0):
     logits = ops.cast(logits, "float32")
     # The backend's sparse cross-entropy, not a log-softmax and a gather: on TensorFlow
     # it is one fused kernel that also yields its gradient, and the backward pass of a
-    # gather from the full log-softmax took 20 ms more per step at vocabulary 8,000
+    # gather from the full log-softmax took 23 ms more per step at vocabulary 8,000
     # (benchmarks/train_phases.py).
     nll = ops.sparse_categorical_crossentropy(ops.cast(labels, "int32"), logits, from_logits=True)
     if label_smoothing:
