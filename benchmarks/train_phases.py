@@ -1,23 +1,24 @@
 """Where a training step's time goes, for `Seq2Seq` and the reference of `train.py`.
 
-Usage: PYTHONPATH=. python benchmarks/train_phases.py [--layers 1] [--attention]
-    [--jit] [--repeats 7] [--quick] (and `train.py`'s size options)
+Usage: PYTHONPATH=. python benchmarks/train_phases.py [--phase-layers 1]
+    [--with-attention] [--with-jit] [--rounds 7] [--quick] (and `train.py`'s size
+    options)
 
 Both contenders of `benchmarks/train.py` (same sizes, data, RMSprop and accuracy
 metric) live in one process. For each, four nested computations over one batch, each
-a `tf.function` (XLA with `--jit`), are timed in turns, every round running each
+a `tf.function` (XLA with `--with-jit`), are timed in turns, every round running each
 phase of both contenders once:
 
 - forward: the logits, `model(x, training=True)`;
-- + loss: the model's own `compute_loss` on them (keras-seq: its masked cross-entropy
-  from a log-softmax; the reference: `SparseCategoricalCrossentropy(from_logits=True)`
+- + loss: the model's own `compute_loss` on them (keras-seq: its masked
+  cross-entropy; the reference: `SparseCategoricalCrossentropy(from_logits=True)`
   weighted by the mask);
 - + gradients: `GradientTape.gradient` of that loss for every trainable variable;
 - train step: Keras's `train_step` (the same, plus the optimizer and the metrics), as
   `fit` runs it.
 
 The differences between successive phases give the loss, the backward pass, and the
-optimizer with the metrics. Medians over `--repeats` rounds, in ms per step.
+optimizer with the metrics. Medians over `--rounds` rounds, in ms per step.
 """
 
 import os
