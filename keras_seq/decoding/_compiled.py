@@ -4,6 +4,7 @@ the models and `Ensemble`."""
 import keras
 from keras import ops
 
+from keras_seq.decoding import rescoring
 from keras_seq.decoding.strategies import Sampling
 
 # Source lengths (and target widths, for scoring) are padded to a multiple of this
@@ -47,11 +48,13 @@ def compiled(
     return _padding_tokens(run) if pads_tokens else run
 
 
-def compiled_scoring(function, variables, inputs_shape, inputs_dtype):
-    """Compiles `function(inputs, decoder_inputs, labels, mask) -> (rows,) sums`.
+def compiled_scoring(log_probs_fn, variables, inputs_shape, inputs_dtype):
+    """Compiles `rescoring.summed_log_probs(log_probs_fn)`: `(inputs, decoder_inputs,
+    labels, mask) -> (rows,) sums`.
 
+    `log_probs_fn(inputs, decoder_inputs)` gives the teacher-forced log-probabilities;
     `decoder_inputs` and `labels` are int32 and `mask` bool, all `(rows, width)`, and
-    the function must sum over `mask` only. TensorFlow: one `tf.function` for any
+    only `mask` counts. TensorFlow: one `tf.function` for any
     rows, lengths and widths. JAX: `jax.jit` as in `compiled`; token inputs are
     padded to a multiple of `LENGTH_BUCKET` columns, the three target arrays likewise
     (with 0, 0 and False: a left-to-right decoder's earlier positions do not see
@@ -59,6 +62,7 @@ def compiled_scoring(function, variables, inputs_shape, inputs_dtype):
     dropped), so that every call of a `score` compiles once per bucket. Other
     backends run eagerly.
     """
+    function = rescoring.summed_log_probs(log_probs_fn)
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf

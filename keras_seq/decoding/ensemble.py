@@ -293,9 +293,7 @@ class Ensemble(keras.Model):
         self.build()
         if self._scorer is None:
             scorer = compiled_scoring(
-                rescoring.summed_log_probs(
-                    lambda conditions, targets: self((conditions, targets), training=False)
-                ),
+                lambda conditions, targets: self((conditions, targets), training=False),
                 self.variables,
                 self.inputs_shape,
                 self.inputs_dtype,

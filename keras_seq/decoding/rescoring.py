@@ -43,7 +43,8 @@ def scored_tokens(target_ids, *, end_id, vocab_size, rows):
 
 
 def summed_log_probs(log_probs_fn):
-    """The per-batch computation of `score_sequences`, for the caller to compile.
+    """The per-batch computation of `score_sequences` (`_compiled.compiled_scoring`
+    compiles it).
 
     Args:
         log_probs_fn: callable `(inputs, decoder_inputs) -> log_probs`, float32

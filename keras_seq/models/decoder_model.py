@@ -510,10 +510,7 @@ class DecoderModel(
                 return ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
 
             scorer = compiled_scoring(
-                decoding_lib.rescoring.summed_log_probs(log_probs),
-                self.variables,
-                self.inputs_shape,
-                self.inputs_dtype,
+                log_probs, self.variables, self.inputs_shape, self.inputs_dtype
             )
             object.__setattr__(self, "_scorer", scorer)
         return decoding_lib.rescoring.score_sequences(
